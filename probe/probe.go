@@ -1,0 +1,87 @@
+// Package probe reads the state of MySQL and MariaDB servers and decides
+// which node of a cluster is the primary.
+package probe
+
+import "time"
+
+// Target is one server to probe.
+type Target struct {
+	Cluster        string
+	Name           string
+	Address        string // host:port
+	User           string
+	Password       string
+	TLS            string // "", "true", "skip-verify", "preferred", or a CA file path
+	ConnectTimeout time.Duration
+	ReadTimeout    time.Duration
+}
+
+// ErrorKind classifies why a node did not answer. None of the kinds is
+// evidence about the node's role: a timeout or an access error means the
+// role is unknown.
+type ErrorKind string
+
+// Error kinds of [Status.ErrKind].
+const (
+	ErrNone         ErrorKind = ""
+	ErrTimeout      ErrorKind = "timeout"
+	ErrRefused      ErrorKind = "connection_refused"
+	ErrDNS          ErrorKind = "dns"
+	ErrAccessDenied ErrorKind = "access_denied"
+	ErrTooMany      ErrorKind = "too_many_connections"
+	ErrQuery        ErrorKind = "query" // a query failed, such as an unknown variable
+	ErrOther        ErrorKind = "other"
+)
+
+// Identity sources of [Status.IdentitySource].
+const (
+	IdentityServerUUID = "server_uuid"             // MySQL @@server_uuid
+	IdentityServerUID  = "server_uid"              // MariaDB @@server_uid (10.3 and later)
+	IdentityServerID   = "server_id@hostname:port" // fallback when neither exists
+)
+
+// Status is what one probe of one node found. A probe that failed is a
+// Status with Err set, never a failed tick.
+type Status struct {
+	Target   Target
+	Err      error
+	ErrKind  ErrorKind
+	Duration time.Duration
+	ProbedAt time.Time
+
+	ReadOnly bool
+	// SuperReadOnly is meaningful only when HasSuperReadOnly is true (MySQL).
+	SuperReadOnly    bool
+	HasSuperReadOnly bool
+
+	Identity       string
+	IdentitySource string
+	ServerID       uint32
+	Hostname       string
+	Version        string
+	Flavor         string // "mysql" or "mariadb"
+
+	// Replica is nil when the node replicates from nobody.
+	Replica *Replication
+}
+
+// Replication is a node's replication status, read by column name so both
+// the Master_*/Slave_* and the Source_*/Replica_* spellings work.
+type Replication struct {
+	SourceHost string
+	SourcePort int
+	// SourceUUID is empty on MariaDB, which has no such column.
+	SourceUUID  string
+	IORunning   string // "Yes", "No" or "Connecting"
+	SQLRunning  bool
+	LastIOError string
+}
+
+// Answered reports whether the node answered every query of the probe.
+func (s Status) Answered() bool { return s.Err == nil }
+
+// Writable reports whether the node answered and both read_only and
+// super_read_only are off.
+func (s Status) Writable() bool {
+	return s.Answered() && !s.ReadOnly && !(s.HasSuperReadOnly && s.SuperReadOnly)
+}
