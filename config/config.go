@@ -2,13 +2,19 @@
 // configuration file.
 //
 // The file is YAML decoded strictly: an unknown key is an error that names
-// its line. ${NAME} in any scalar is replaced by the environment variable
+// its line. ${NAME} in any value is replaced by the environment variable
 // NAME, and an unset variable is an error. Durations are Go durations such as
 // "10s"; a bare number is rejected. Every secret has a _file form that reads
 // the value from a file instead.
 package config
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
 
 // Config is the whole configuration file after defaults and expansion.
 type Config struct {
@@ -78,6 +84,9 @@ type MySQL struct {
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	ReadTimeout    time.Duration `yaml:"read_timeout"`
 	TLS            string        `yaml:"tls"`
+	// MaxConcurrentProbes is the number of probes in flight at once across
+	// all nodes.
+	MaxConcurrentProbes int `yaml:"max_concurrent_probes"`
 }
 
 // Cluster is a set of MySQL nodes of which at most one is the primary.
@@ -130,19 +139,42 @@ type Job struct {
 }
 
 // Secret is a string that prints as "[redacted]" in logs and formatted
-// output, so it cannot leak through a %v or a slog attribute.
+// output, so it cannot leak through fmt, log/slog, encoding/json or a YAML
+// dump of the configuration. An empty Secret prints as "", which shows
+// that none is set.
 type Secret string
+
+const redacted = "[redacted]"
 
 // String returns a placeholder, never the value.
 func (s Secret) String() string {
 	if s == "" {
 		return ""
 	}
-	return "[redacted]"
+	return redacted
 }
 
 // GoString returns a placeholder, never the value.
 func (s Secret) GoString() string { return s.String() }
+
+// Format writes the placeholder for every verb, including %x and %q, which
+// would otherwise bypass String.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", s.String())
+		return
+	}
+	io.WriteString(f, s.String())
+}
+
+// LogValue returns the placeholder as the value log/slog records.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON encodes the placeholder as a JSON string.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// MarshalYAML encodes the placeholder as a YAML string.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 
 // Value returns the secret itself, for the code that must send it.
 func (s Secret) Value() string { return string(s) }

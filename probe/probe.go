@@ -2,7 +2,11 @@
 // which node of a cluster is the primary.
 package probe
 
-import "time"
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
 
 // Target is one server to probe.
 type Target struct {
@@ -14,6 +18,23 @@ type Target struct {
 	TLS            string // "", "true", "skip-verify", "preferred", or a CA file path
 	ConnectTimeout time.Duration
 	ReadTimeout    time.Duration
+}
+
+// String returns the target as "name (address)". It leaves the password
+// out, so a Target or Status printed with %v does not show it.
+func (t Target) String() string { return fmt.Sprintf("%s (%s)", t.Name, t.Address) }
+
+// GoString returns the same text as String, so %#v hides the password too.
+func (t Target) GoString() string { return t.String() }
+
+// LogValue returns the target's cluster, name and address for log/slog,
+// without the password.
+func (t Target) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("cluster", t.Cluster),
+		slog.String("node", t.Name),
+		slog.String("address", t.Address),
+	)
 }
 
 // ErrorKind classifies why a node did not answer. None of the kinds is

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"dts-reconciler/config"
+	"dts-reconciler/dts"
+	"dts-reconciler/probe"
+	"dts-reconciler/reconcile"
+)
+
+// runValidate checks the configuration and, with -connect, reaches every
+// node and reads every job from DTS.
+func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := newFlagSet("validate", "Check the configuration file. With -connect, also probe every MySQL node and\nread every DTS job (read-only calls), printing what is wrong in words.\nExit status: 0 valid, 2 invalid or, with -connect, something unreachable.", stderr, &o)
+	fs.BoolVar(&o.connect, "connect", false, "also connect to every node and to DTS")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	logger, _, err := newLogger(stderr, o.logFormat, o.logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "dts-reconciler validate: %v\n", err)
+		return ExitInvalid
+	}
+	cfg := loadConfig(o.configPath, stderr)
+	if cfg == nil {
+		return ExitInvalid
+	}
+	nodes := 0
+	for _, c := range cfg.Clusters {
+		nodes += len(c.Nodes)
+	}
+	fmt.Fprintf(stdout, "%s: valid: %d clusters, %d nodes, %d jobs\n", o.configPath, len(cfg.Clusters), nodes, len(cfg.Jobs))
+	if !o.connect {
+		return ExitOK
+	}
+
+	p, err := build(cfg, logger, true)
+	if err != nil {
+		fmt.Fprintf(stderr, "dts-reconciler validate: %v\n", err)
+		return ExitInvalid
+	}
+	defer p.close(ctx, logger)
+
+	ok := checkNodes(ctx, cfg, p.prober, stdout)
+	if !checkJobs(ctx, cfg, p.dts, stdout) {
+		ok = false
+	}
+	if !ok {
+		fmt.Fprintln(stdout, "some checks failed: see the lines marked FAIL above")
+		return ExitInvalid
+	}
+	fmt.Fprintln(stdout, "every node and job was reached")
+	return ExitOK
+}
+
+// checkNodes probes every node once and prints one line per node.
+func checkNodes(ctx context.Context, cfg *config.Config, prober *probe.Prober, out io.Writer) bool {
+	targets := reconcile.Targets(cfg)
+	fmt.Fprintf(out, "probing %d MySQL nodes...\n", len(targets))
+	ok := true
+	for _, st := range prober.Probe(ctx, targets) {
+		t := st.Target
+		if !st.Answered() {
+			ok = false
+			fmt.Fprintf(out, "FAIL node %s/%s (%s): %s: %v\n", t.Cluster, t.Name, t.Address, st.ErrKind, st.Err)
+			continue
+		}
+		role := "read-only"
+		if st.Writable() {
+			role = "writable"
+		}
+		fmt.Fprintf(out, "ok   node %s/%s (%s): %s %s, %s, identity %s (%s)\n",
+			t.Cluster, t.Name, t.Address, st.Flavor, st.Version, role, st.Identity, st.IdentitySource)
+	}
+	return ok
+}
+
+// checkJobs reads every direction of every job and prints what DTS has.
+func checkJobs(ctx context.Context, cfg *config.Config, client *dts.Client, out io.Writer) bool {
+	ok := true
+	for _, j := range cfg.Jobs {
+		dirs := []dts.Direction{dts.Forward}
+		if j.TwoWay {
+			dirs = append(dirs, dts.Reverse)
+		}
+		for _, dir := range dirs {
+			fmt.Fprintf(out, "reading DTS job %s %s...\n", j.ID, dir)
+			st, err := client.DescribeJob(ctx, j.RegionID, j.ID, dir)
+			if err != nil {
+				ok = false
+				hint := ""
+				if dts.IsNotFound(err) {
+					hint = " (check the job id and region_id)"
+				}
+				fmt.Fprintf(out, "FAIL job %s %s: %v%s\n", j.ID, dir, err, hint)
+				continue
+			}
+			fmt.Fprintf(out, "ok   job %s %s: status %s, source %s, destination %s\n",
+				j.ID, dir, st.Status, describeEndpoint(st.Source), describeEndpoint(st.Destination))
+		}
+	}
+	return ok
+}
+
+// describeEndpoint formats a DTS endpoint for a person.
+func describeEndpoint(e dts.Endpoint) string {
+	s := e.InstanceType
+	if e.InstanceID != "" {
+		s += " " + e.InstanceID
+	}
+	if e.IP != "" {
+		s += " " + e.IP
+	}
+	return s + ":" + e.Port
+}

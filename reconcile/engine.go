@@ -1,0 +1,259 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"dts-reconciler/config"
+	"dts-reconciler/notify"
+	"dts-reconciler/probe"
+)
+
+// Deps are the parts the engine works through. Prober and DTS are
+// required; a nil Notifier, Observer or Logger turns that output off and a
+// nil Clock is the real one.
+type Deps struct {
+	Prober   Prober
+	DTS      DTS
+	Notifier Notifier
+	Clock    Clock
+	Observer Observer
+	Logger   *slog.Logger
+}
+
+// Engine reconciles DTS jobs with the primaries of their clusters, one tick
+// at a time. Tick and Resume may be called from any goroutine but never run
+// at the same time: a call waits for the running one to end.
+type Engine struct {
+	prober   Prober
+	dts      DTS
+	notifier Notifier
+	clock    Clock
+	observer Observer
+	log      *slog.Logger
+	// decide is probe.Decide; tests replace it.
+	decide func(cluster string, statuses []probe.Status, previous map[string]string) probe.Verdict
+
+	cfgMu sync.Mutex
+	next  *config.Config // set by SetConfig, taken at the start of a run
+
+	// runMu serializes Tick and Resume; the fields below belong to its holder.
+	runMu sync.Mutex
+	cfg   *config.Config
+	red   redactor
+	store *store
+	// identities maps a cluster to the identity each of its nodes reported
+	// when it last answered.
+	identities map[string]map[string]string
+	// logged is the state last logged at info level per decision key.
+	logged map[string]string
+	// stateProblem is why the state file could not be written, until a
+	// write succeeds again.
+	stateProblem string
+}
+
+// New returns an engine for cfg and loads the state file named by
+// cfg.StateFile (an empty name keeps the state in memory only). A state file
+// that cannot be read or decoded is moved aside to
+// <name>.corrupt-<UTC time>, logged and reported, and the engine starts with
+// an empty state, trusting what DTS reports; in dry-run it is left in place.
+// New does not follow the switch tasks the file lists: Resume does.
+func New(cfg *config.Config, deps Deps) (*Engine, error) {
+	switch {
+	case cfg == nil:
+		return nil, errors.New("create engine: no configuration")
+	case deps.Prober == nil:
+		return nil, errors.New("create engine: no prober")
+	case deps.DTS == nil:
+		return nil, errors.New("create engine: no dts client")
+	}
+	e := &Engine{
+		prober:     deps.Prober,
+		dts:        deps.DTS,
+		notifier:   deps.Notifier,
+		clock:      deps.Clock,
+		observer:   deps.Observer,
+		log:        deps.Logger,
+		decide:     probe.Decide,
+		next:       cfg,
+		cfg:        cfg,
+		red:        newRedactor(cfg),
+		identities: map[string]map[string]string{},
+		logged:     map[string]string{},
+	}
+	if e.notifier == nil {
+		e.notifier = nopNotifier{}
+	}
+	if e.clock == nil {
+		e.clock = NewClock()
+	}
+	if e.observer == nil {
+		e.observer = nopObserver{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.openState(cfg)
+	return e, nil
+}
+
+// openState loads the state file, moving an unreadable one aside.
+func (e *Engine) openState(cfg *config.Config) {
+	data, err := loadState(cfg.StateFile)
+	e.store = &store{path: cfg.StateFile, data: data}
+	if err == nil {
+		e.log.Debug("state file loaded", "path", cfg.StateFile, "in_flight", len(data.InFlight), "history", len(data.History))
+		return
+	}
+	reason := e.red.err(err)
+	if !cfg.DryRun {
+		aside, mvErr := moveAside(cfg.StateFile, e.clock.Now())
+		if mvErr != nil {
+			reason += "; " + e.red.err(mvErr)
+		} else {
+			reason += "; moved aside to " + aside
+		}
+	}
+	e.log.Error("state file unreadable; starting with an empty state and trusting what DTS reports", "path", cfg.StateFile, "err", reason)
+	e.notifier.Post(notify.Event{
+		Kind:   notify.KindUnsafe,
+		Key:    "state",
+		Reason: "The state file " + cfg.StateFile + " could not be read (" + reason + "). The daemon goes on with an empty state and trusts what DTS reports; check the disk and the file's owner, and whether a switch was running when it was written.",
+		Result: "state file unreadable",
+		DryRun: cfg.DryRun,
+		At:     e.clock.Now(),
+	})
+}
+
+// SetConfig replaces the configuration from the next tick on. In-memory
+// state of jobs and clusters that the new configuration no longer has is
+// forgotten then. The state file stays where New opened it: a new
+// state_file takes effect at the next start.
+func (e *Engine) SetConfig(cfg *config.Config) {
+	if cfg == nil {
+		return
+	}
+	e.cfgMu.Lock()
+	e.next = cfg
+	e.cfgMu.Unlock()
+}
+
+// takeConfig makes the newest configuration the one in force. The caller
+// holds runMu.
+func (e *Engine) takeConfig() *config.Config {
+	e.cfgMu.Lock()
+	next := e.next
+	e.cfgMu.Unlock()
+	if next == e.cfg {
+		return next
+	}
+	if next.StateFile != e.store.path {
+		e.log.Warn("state_file change takes effect at the next start", "path", e.store.path)
+	}
+	e.cfg, e.red = next, newRedactor(next)
+	e.forgetRemoved(next)
+	return next
+}
+
+// forgetRemoved drops the in-memory state of jobs and clusters that cfg no
+// longer has.
+func (e *Engine) forgetRemoved(cfg *config.Config) {
+	for name := range e.identities {
+		if findCluster(cfg, name) == nil {
+			delete(e.identities, name)
+		}
+	}
+	for key := range e.logged {
+		kind, rest, _ := strings.Cut(key, "/")
+		name, _, _ := strings.Cut(rest, "/")
+		switch {
+		case kind == "job" && findJob(cfg, name) == nil,
+			kind == "cluster" && findCluster(cfg, name) == nil:
+			delete(e.logged, key)
+		}
+	}
+}
+
+// Tick runs one full pass: probe, decide, read DTS, plan, guard, act, tell
+// and record. It never panics: a panic inside is recovered, logged with its
+// stack, and gives a report whose exit code is 3. When ctx is cancelled the
+// tick stops at the next safe point; a switch task already accepted by DTS
+// stays in the state file for the next start.
+func (e *Engine) Tick(ctx context.Context) *Report {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	cfg := e.takeConfig()
+	rep := &Report{Started: e.clock.Now(), DryRun: cfg.DryRun, Clusters: []ClusterReport{}, Jobs: []JobReport{}}
+	if err := e.recovered("tick", func() { newTick(e, cfg, rep).run(ctx) }); err != nil {
+		rep.Error = err.Error()
+	}
+	if e.stateProblem != "" {
+		rep.Problems = append(rep.Problems, "state file not written: "+e.stateProblem)
+	}
+	rep.Ended = e.clock.Now()
+	code := rep.ExitCode()
+	e.logDecision("tick", fmt.Sprint(code), slog.LevelInfo, "tick ended", "exit_code", code, "jobs", len(rep.Jobs), "duration", rep.Ended.Sub(rep.Started))
+	_ = e.recovered("observer", func() {
+		e.observer.TickEnded(rep.Ended.Sub(rep.Started), code != ExitUnknown, rep.Ended)
+	})
+	return rep
+}
+
+// recovered runs fn and turns a panic inside it into an error, logged at
+// error level with the stack.
+func (e *Engine) recovered(what string, fn func()) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		msg := e.red.text(fmt.Sprint(r))
+		e.log.Error(what+" panicked", "panic", msg, "stack", e.red.text(string(debug.Stack())))
+		err = fmt.Errorf("%s panicked: %s", what, msg)
+	}()
+	fn()
+	return nil
+}
+
+// saveState writes the state file. A failed write is logged and reported
+// but never stops reconciliation.
+func (e *Engine) saveState() {
+	err := e.store.save()
+	if err == nil {
+		if e.stateProblem != "" {
+			e.stateProblem = ""
+			e.log.Info("state file written again", "path", e.store.path)
+			e.notifier.Clear(notify.Event{Kind: notify.KindRecovered, Key: "state", Result: "state file written", At: e.clock.Now()})
+		}
+		return
+	}
+	e.stateProblem = e.red.err(err)
+	e.log.Error("write state file", "path", e.store.path, "err", e.stateProblem)
+	e.notifier.Condition("write_failed", notify.Event{
+		Kind:   notify.KindUnsafe,
+		Key:    "state",
+		Reason: "The state file " + e.store.path + " could not be written (" + e.stateProblem + "). Switches go on, but a restart would not know about a running switch task; check the disk space and the folder's permissions.",
+		Result: "state file not written",
+		At:     e.clock.Now(),
+	})
+}
+
+// logDecision logs msg at level when the state under key differs from the
+// one logged last, and at debug level otherwise, so that a steady state
+// does not log the same line every tick.
+func (e *Engine) logDecision(key, state string, level slog.Level, msg string, attrs ...any) {
+	if last, ok := e.logged[key]; ok && last == state {
+		level = slog.LevelDebug
+	}
+	e.logged[key] = state
+	e.log.Log(context.Background(), level, msg, attrs...)
+}
+
+// now returns the clock's time; a helper so call sites stay short.
+func (e *Engine) now() time.Time { return e.clock.Now() }
