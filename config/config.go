@@ -21,6 +21,11 @@ type Config struct {
 	Schedule  string `yaml:"schedule"`
 	DryRun    bool   `yaml:"dry_run"`
 	StateFile string `yaml:"state_file"`
+	// DTSRefresh is how long a DTS read that found a job in sync is reused
+	// while the primaries of its clusters stay the same. A change of
+	// primary, and every switch, reads DTS again at once. Zero reads DTS on
+	// every tick.
+	DTSRefresh time.Duration `yaml:"dts_refresh"`
 	// LocalNode names the node this daemon runs beside (sidecar mode). Empty
 	// means the daemon is not a sidecar and coordinates with GET_LOCK instead.
 	LocalNode string `yaml:"local_node"`

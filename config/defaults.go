@@ -13,9 +13,10 @@ import (
 // produce, before validation. Parse decodes the file over it.
 func Default() Config {
 	return Config{
-		Schedule:  "@every 10s",
-		StateFile: "/var/lib/dts-reconciler/state.json",
-		HTTP:      HTTP{Listen: "127.0.0.1:9108"},
+		Schedule:   "@every 10s",
+		DTSRefresh: time.Minute,
+		StateFile:  "/var/lib/dts-reconciler/state.json",
+		HTTP:       HTTP{Listen: "127.0.0.1:9108"},
 		Safety: Safety{
 			Confirmations:      2,
 			ConfirmInterval:    time.Second,

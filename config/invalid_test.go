@@ -60,6 +60,7 @@ var invalidCases = []struct {
 	{"confirmations_zero", ":3: safety.confirmations: 0 is too small: use 1 or more"},
 	{"confirm_interval_zero", ":3: safety.confirm_interval: 0s is not positive"},
 	{"cooldown_negative", ":3: safety.cooldown: -1m0s is negative"},
+	{"dts_refresh_negative", ":2: dts_refresh: -1m0s is negative"},
 	{"max_switches_zero", ":3: safety.max_switches_per_hour: 0 is too small"},
 	{"switch_timeout_zero", ":3: safety.switch_timeout: 0s is not positive"},
 	{"mysql_timeout_zero", ":3: mysql.connect_timeout: 0s is not positive"},

@@ -20,6 +20,7 @@ func TestParse_defaults(t *testing.T) {
 	}{
 		{"schedule", cfg.Schedule, "@every 10s"},
 		{"dry_run", cfg.DryRun, false},
+		{"dts_refresh", cfg.DTSRefresh, time.Minute},
 		{"state_file", cfg.StateFile, "/var/lib/dts-reconciler/state.json"},
 		{"local_node", cfg.LocalNode, ""},
 		{"http.listen", cfg.HTTP.Listen, "127.0.0.1:9108"},

@@ -33,6 +33,9 @@ func (v *validator) top() {
 	if _, err := ParseSchedule(cfg.Schedule); err != nil {
 		v.ps.add("schedule", "%v", err)
 	}
+	if cfg.DTSRefresh < 0 {
+		v.ps.add("dts_refresh", "%s is negative: use 0s to read DTS on every tick, or a duration such as 1m", cfg.DTSRefresh)
+	}
 	if strings.TrimSpace(cfg.StateFile) == "" {
 		v.ps.add("state_file", "is empty: give the path of the state file, such as /var/lib/dts-reconciler/state.json")
 	}

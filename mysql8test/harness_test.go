@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,10 +22,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 )
-
-// serverEnv carries a JSON [Config] to a copy of the test binary that runs
-// one server instead of the tests.
-const serverEnv = "MYSQL8TEST_SERVER_CONFIG"
 
 // Accounts created on every test server.
 const (
@@ -38,41 +35,53 @@ const (
 // hidePasswords keeps the test passwords out of failure messages.
 var hidePasswords = strings.NewReplacer(rootPassword, "***", probePassword, "***", replPassword, "***")
 
-// startTimeout bounds the start of one server process, which under the race
-// detector takes most of a second.
+// startTimeout bounds the start of one server process.
 const startTimeout = 20 * time.Second
 
+// serverCommand is the program and arguments that run one server; TestMain
+// sets it.
+var serverCommand []string
+
 func TestMain(m *testing.M) {
-	if encoded := os.Getenv(serverEnv); encoded != "" {
-		os.Exit(serveFromEnv(encoded))
+	// A copy of this binary started with ConfigEnv set is a server.
+	if config := os.Getenv(ConfigEnv); config != "" {
+		os.Exit(RunProcess(config, os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
 }
 
-// serveFromEnv runs one server on a free loopback port, prints its address
-// on the first line of stdout, and serves until stdin is closed: by the
-// parent test, or by the kernel when the parent dies.
-func serveFromEnv(encoded string) int {
-	var cfg Config
-	if err := json.Unmarshal([]byte(encoded), &cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "decode %s: %v\n", serverEnv, err)
-		return 2
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "mysql8test-")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "listen: %v\n", err)
+		fmt.Fprintf(os.Stderr, "create build directory: %v\n", err)
 		return 1
 	}
-	srv, err := Start(cfg, ln)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "start server: %v\n", err)
-		return 1
-	}
-	fmt.Printf("listening %s\n", ln.Addr())
+	defer os.RemoveAll(dir)
 
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	_ = srv.Close()
-	return 0
+	serverCommand, err = buildServer(dir)
+	if err != nil {
+		// This binary can serve too, but each start then costs the
+		// initialisation of the server's dependencies under the race
+		// detector when the tests run with -race.
+		fmt.Fprintf(os.Stderr, "mysql8test: %v; the test binary serves instead\n", err)
+		serverCommand = []string{os.Args[0], "-test.run=^$"}
+	}
+	return m.Run()
+}
+
+// buildServer builds cmd/mysql8server into dir with the go command that
+// runs the tests, which puts its own bin directory first in PATH.
+func buildServer(dir string) ([]string, error) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("find the go command: %w", err)
+	}
+	bin := filepath.Join(dir, "mysql8server")
+	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/mysql8server")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build the test server: %w: %s", err, out)
+	}
+	return []string{bin}, nil
 }
 
 // node is one server process started by a test.
@@ -115,8 +124,8 @@ func startNode(t *testing.T, cfg Config) *node {
 		t.Fatalf("encode config: %v", err)
 	}
 	n := &node{name: cfg.Hostname, uuid: cfg.ServerUUID, stderr: &lockedBuffer{}}
-	n.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	n.cmd.Env = append(os.Environ(), serverEnv+"="+string(encoded))
+	n.cmd = exec.Command(serverCommand[0], serverCommand[1:]...)
+	n.cmd.Env = append(os.Environ(), ConfigEnv+"="+string(encoded))
 	n.cmd.Stderr = n.stderr
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// sourceTimeout bounds each connection attempt and each liveness check of
-// the replication connection. Sources are on loopback.
+// sourceTimeout bounds each connection attempt and each ping of the
+// replication connection. The test sources are on loopback.
 const sourceTimeout = 500 * time.Millisecond
 
 // MySQL client error numbers that the replication connection reports in
@@ -27,12 +27,12 @@ const (
 	errConnectionLost = 2013 // CR_SERVER_LOST
 )
 
-// replicaController answers CHANGE REPLICATION SOURCE TO, START REPLICA,
-// STOP REPLICA, RESET REPLICA and SHOW REPLICA STATUS. It copies no data.
-// Its IO thread is one client connection to the source: START REPLICA opens
-// it and reads the source's @@server_uuid and @@server_id, and each SHOW
-// REPLICA STATUS checks it, so a source that went away shows "Connecting"
-// with the error, as a MySQL replica shows once it notices a lost source.
+// replicaController executes CHANGE REPLICATION SOURCE TO, START REPLICA,
+// STOP REPLICA, RESET REPLICA and SHOW REPLICA STATUS, and copies no data.
+// Its IO thread is one client connection to the source. START REPLICA opens
+// it and reads the source's @@server_uuid and @@server_id. Each SHOW REPLICA
+// STATUS pings it, so a source that went away shows as "Connecting" with
+// the error, as on a MySQL replica once it notices the lost connection.
 type replicaController struct {
 	mu sync.Mutex
 
@@ -276,9 +276,10 @@ func (c *replicaController) disconnect() {
 	}
 }
 
-// setIOError records err in the shape of MySQL 8.0's Last_IO_Error for a
-// replica that cannot reach its source. A server error keeps its own
-// number, such as 1045 for a wrong replication password.
+// setIOError records err in Last_IO_Error with the source account and
+// address, the retry interval and the attempt count, modelled on the
+// message of a MySQL replica that cannot reach its source. A server error
+// keeps its own number, such as 1045 for a wrong replication password.
 func (c *replicaController) setIOError(clientErrno uint, err error) {
 	number := clientErrno
 	var serverErr *mysql.MySQLError

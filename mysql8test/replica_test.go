@@ -1,12 +1,15 @@
 package mysql8test
 
 import (
+	"errors"
 	"net"
 	"strconv"
 	"strings"
 	"testing"
 
 	"dts-reconciler/probe"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // TestProbe_ReplicaStatus reads a replica's status in both spellings: SHOW
@@ -31,6 +34,7 @@ func TestProbe_ReplicaStatus(t *testing.T) {
 			cfg.ReadOnly, cfg.SuperReadOnly = true, true
 			b := startNode(t, cfg)
 			b.replicateFrom(t, a)
+			checkReplicaSyntax(t, b, tt.legacy)
 			p := newProber(t)
 
 			st := probeNodes(t, p, b)[0]
@@ -100,6 +104,22 @@ func TestProbe_ReplicaStatus(t *testing.T) {
 				t.Errorf("after RESET REPLICA ALL: Replica = %+v, want nil", *st.Replica)
 			}
 		})
+	}
+}
+
+// checkReplicaSyntax checks that the node rejects SHOW REPLICA STATUS with
+// a parse error exactly when it has the legacy syntax, so a probe that
+// reads it must have fallen back to SHOW SLAVE STATUS.
+func checkReplicaSyntax(t *testing.T, n *node, legacy bool) {
+	t.Helper()
+	rows, err := n.admin.Query("SHOW REPLICA STATUS")
+	if err == nil {
+		rows.Close()
+	}
+	var serverErr *mysql.MySQLError
+	rejected := errors.As(err, &serverErr) && serverErr.Number == 1064
+	if rejected != legacy {
+		t.Fatalf("%s: SHOW REPLICA STATUS: err = %v, want a parse error (1064): %v", n.name, err, legacy)
 	}
 }
 

@@ -5,11 +5,13 @@
 // The servers are go-mysql-server engines. go-mysql-server keeps the global
 // system variables of a process in one package-level registry
 // (sql.SystemVariables), so servers with different read_only, super_read_only
-// or server_uuid values cannot share a process. The tests therefore start the
-// test binary again in server mode, once per server.
+// or server_uuid values cannot share a process. The tests therefore run each
+// server as a process of its own, built from cmd/mysql8server.
 //
 // This is a separate module so that the product module does not depend on
-// go-mysql-server.
+// go-mysql-server. Run its tests from this directory:
+//
+//	go test -race ./...
 package mysql8test
 
 import (
@@ -39,8 +41,8 @@ type Config struct {
 	Version string
 	// ReadOnly and SuperReadOnly are the values at start. They are set as
 	// given, even the pair super_read_only ON with read_only OFF, which
-	// MySQL itself never reports; SET GLOBAL afterwards keeps them coupled
-	// the way MySQL 8 does.
+	// MySQL itself never reports. SET GLOBAL afterwards keeps them coupled
+	// as MySQL does.
 	ReadOnly      bool
 	SuperReadOnly bool
 	// RootPassword is the password of root@'%', which has every privilege.
@@ -74,7 +76,7 @@ type Server struct {
 // serves connections on ln until [Server.Close]. At most one Server may run
 // in a process, because those variables are shared by the whole process.
 func Start(cfg Config, ln net.Listener) (*Server, error) {
-	logrus.SetLevel(logrus.WarnLevel)
+	logrus.SetLevel(logrus.ErrorLevel)
 
 	port := 0
 	if addr, ok := ln.Addr().(*net.TCPAddr); ok {
@@ -158,9 +160,9 @@ func boolValue(on bool) int8 {
 	return 0
 }
 
-// createUsers turns on account checking: root gets every privilege and each
+// createUsers turns on account checking. root gets every privilege, and each
 // entry of cfg.Users gets only its grants. Passwords go straight into the
-// account table, so no SQL text or error message ever contains one.
+// account table, so no SQL text or error message contains one.
 func createUsers(engine *sqle.Engine, pro *memory.DbProvider, cfg Config) error {
 	mysqlDB := engine.Analyzer.Catalog.MySQLDb
 	// go-mysql-server has no default persister and GRANT dereferences it.

@@ -7,10 +7,10 @@ import (
 )
 
 // coupledVariables wraps go-mysql-server's registry of global system
-// variables so that SET GLOBAL keeps read_only and super_read_only coupled
-// as MySQL 8.0 does: turning super_read_only ON also turns read_only ON, and
-// turning read_only OFF also turns super_read_only OFF. go-mysql-server
-// v0.20.0 stores the two independently.
+// variables so that SET GLOBAL couples read_only and super_read_only as
+// MySQL does since 5.7.8 (worklog WL#6799). Turning super_read_only ON also
+// turns read_only ON, and turning read_only OFF also turns super_read_only
+// OFF. go-mysql-server v0.20.0 stores the two independently.
 type coupledVariables struct {
 	gmssql.SystemVariableRegistry
 }

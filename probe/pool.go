@@ -27,9 +27,13 @@ const (
 	poolMaxIdleTime = time.Minute
 )
 
-// poolKey identifies the connection settings a pool was made with.
-// Targets that share a server and credentials share a pool.
+// poolKey identifies the node and connection settings a pool was made
+// with. Each configured node has a pool of its own, even when two nodes
+// name the same address, so that one node's slow probe never waits for a
+// connection of another.
 type poolKey struct {
+	cluster  string
+	name     string
 	address  string
 	user     string
 	password string
@@ -41,6 +45,8 @@ type poolKey struct {
 func keyOf(t Target) poolKey {
 	connect, read := timeouts(t)
 	return poolKey{
+		cluster:  t.Cluster,
+		name:     t.Name,
 		address:  t.Address,
 		user:     t.User,
 		password: t.Password,

@@ -56,6 +56,7 @@ func TestAct_FailedTaskStopsPlan(t *testing.T) {
 	h.dts.taskStatuses = func(int) []string { return []string{dts.TaskSwitching, dts.TaskFailed} }
 	h.dts.taskError = "cannot connect to the new source"
 	h.failover("orders", "orders-b")
+
 	rep := h.tick()
 	wantExit(t, rep, ExitDrift)
 	wantLines(t, "switch calls", h.switchLines(), []string{"switch job2 Forward/Source i-b"})
@@ -72,6 +73,7 @@ func TestAct_FailedTaskStopsPlan(t *testing.T) {
 	if n := len(h.engine.store.data.InFlight); n != 0 {
 		t.Errorf("in-flight tasks = %d, want 0", n)
 	}
+
 	// The next tick is within the cooldown: no call, and no new post.
 	h.clock.advance(time.Minute)
 	rep = h.tick()
@@ -110,6 +112,9 @@ func TestAct_UnknownOutcome(t *testing.T) {
 	}
 	if !h.observer.has("switch job2 Forward unknown") {
 		t.Errorf("observer lines %q lack the unknown outcome", h.observer.lines)
+	}
+	if got := heldStates(h.notifier); !slices.Equal(got, []string{guardUnknownOutcome}) {
+		t.Errorf("held conditions = %q, want the destination side held [%q]", got, guardUnknownOutcome)
 	}
 
 	// The next tick reads the job again before it calls again.

@@ -33,6 +33,9 @@ type jobCheck struct {
 	// noMoreSwitch is set after a switch call with an unknown outcome: the
 	// job gets no further call in this tick.
 	noMoreSwitch bool
+	// fromCache marks the directions whose status was kept from an earlier
+	// tick instead of read from DTS.
+	fromCache map[dts.Direction]bool
 }
 
 // pair is one direction and endpoint type of a job, and the cluster behind
@@ -94,12 +97,17 @@ func pairKey(jobID string, dir dts.Direction, typ dts.EndpointType) string {
 // check reads the job from DTS in every direction it has and compares each
 // endpoint with its cluster's primary.
 func (t *tick) check(ctx context.Context, j config.Job) *jobCheck {
-	jc := &jobCheck{job: j, region: jobRegion(t.cfg, j), status: map[dts.Direction]dts.JobStatus{}, pairs: jobPairs(j)}
+	jc := &jobCheck{job: j, region: jobRegion(t.cfg, j), status: map[dts.Direction]dts.JobStatus{},
+		pairs: jobPairs(j), fromCache: map[dts.Direction]bool{}}
 	dirs := []dts.Direction{dts.Forward}
 	if j.TwoWay {
 		dirs = append(dirs, dts.Reverse)
 	}
 	for _, dir := range dirs {
+		if js, ok := t.cached(j, dir); ok {
+			jc.status[dir], jc.fromCache[dir] = js, true
+			continue
+		}
 		js, err := t.e.dts.DescribeJob(ctx, jc.region, j.ID, dir)
 		if err != nil {
 			t.readFailed(jc, dir, err)

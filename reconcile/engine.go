@@ -16,7 +16,7 @@ import (
 )
 
 // Deps are the parts the engine works through. Prober and DTS are
-// required; a nil Notifier, Observer or Logger turns that output off and a
+// required. A nil Notifier, Observer or Logger turns that output off, and a
 // nil Clock is the real one.
 type Deps struct {
 	Prober   Prober
@@ -37,24 +37,27 @@ type Engine struct {
 	clock    Clock
 	observer Observer
 	log      *slog.Logger
-	// decide is probe.Decide; tests replace it.
+	// decide is probe.Decide, which tests replace.
 	decide func(cluster string, statuses []probe.Status, previous map[string]string) probe.Verdict
 
 	cfgMu sync.Mutex
 	next  *config.Config // set by SetConfig, taken at the start of a run
 
-	// runMu serializes Tick and Resume; the fields below belong to its holder.
+	// runMu serializes Tick and Resume. The fields below belong to its holder.
 	runMu sync.Mutex
 	cfg   *config.Config
 	red   redactor
 	store *store
 	// identities maps a cluster to the identity each of its nodes reported
-	// when it last answered.
+	// in its last successful probe.
 	identities map[string]map[string]string
 	// logged is the state last logged at info level per decision key.
 	logged map[string]string
-	// stateProblem is why the state file could not be written, until a
-	// write succeeds again.
+	// reads holds DTS reads that found a job direction in sync, per
+	// readKey, reused for up to dts_refresh.
+	reads map[string]cachedRead
+	// stateProblem is the error of the last failed state file write, and
+	// empty once a write succeeds again.
 	stateProblem string
 }
 
@@ -86,6 +89,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 		red:        newRedactor(cfg),
 		identities: map[string]map[string]string{},
 		logged:     map[string]string{},
+		reads:      map[string]cachedRead{},
 	}
 	if e.notifier == nil {
 		e.notifier = nopNotifier{}
@@ -158,6 +162,8 @@ func (e *Engine) takeConfig() *config.Config {
 	}
 	e.cfg, e.red = next, newRedactor(next)
 	e.forgetRemoved(next)
+	// A job's clusters or region may have changed: read DTS afresh.
+	clear(e.reads)
 	return next
 }
 

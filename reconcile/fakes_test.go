@@ -263,6 +263,7 @@ func (f *fakeDTS) SwitchStatus(ctx context.Context, regionID, taskID string) (dt
 	status := t.statuses[min(t.polls, len(t.statuses)-1)]
 	t.polls++
 	f.log = append(f.log, "status "+taskID+" "+status)
+
 	ts := dts.TaskStatus{TaskID: taskID, Status: status, RequestID: "req-status-" + taskID}
 	switch status {
 	case dts.TaskFinished:

@@ -21,6 +21,9 @@ const (
 	guardConfirm   = "unconfirmed"
 	guardLockBusy  = "lock_busy"
 	guardLockError = "lock_error"
+	// guardUnknownOutcome holds the rest of a job's switches in the tick in
+	// which a switch call's outcome was unknown.
+	guardUnknownOutcome = "unknown_outcome"
 )
 
 // lockName is the MySQL user lock that daemons watching the same cluster

@@ -179,6 +179,14 @@ func TestIntegration_Switchovers(t *testing.T) {
 		t.Fatalf("switch calls while in sync = %d, want 0", len(got))
 	}
 
+	// An audit engine runs the same tick in dry-run.
+	auditCfg := *cfg
+	auditCfg.DryRun = true
+	audit, err := New(&auditCfg, Deps{Prober: prober, DTS: client, Logger: logger})
+	if err != nil {
+		t.Fatalf("New in dry-run: %v", err)
+	}
+
 	steps := []struct {
 		name       string
 		cluster    *mariadbtest.Cluster
@@ -202,6 +210,11 @@ func TestIntegration_Switchovers(t *testing.T) {
 			if err := st.cluster.Switchover(ctx, st.newPrimary); err != nil {
 				t.Fatalf("switchover: %v", err)
 			}
+			wantExit(t, audit.Tick(ctx), ExitDrift)
+			if got := emu.CallsOf("SwitchSynchronizationEndpoint"); len(got) != 0 {
+				t.Fatalf("switch calls in dry-run = %d, want 0", len(got))
+			}
+
 			rep := engine.Tick(ctx)
 			wantExit(t, rep, ExitInSync)
 

@@ -66,7 +66,7 @@ func (e *Engine) decideCluster(name string, statuses []probe.Status) probe.Verdi
 }
 
 // observe probes every cluster some job uses, decides each one's verdict,
-// reports it and tells people about unsafe ones.
+// adds it to the report and raises or clears its unsafe condition.
 func (t *tick) observe(ctx context.Context) {
 	names := usedClusters(t.cfg)
 	t.statuses = t.e.probeClusters(ctx, names)
@@ -150,7 +150,7 @@ func involvedNodes(v probe.Verdict, statuses []probe.Status, prev map[string]str
 	return out
 }
 
-// verdictHint says what a person should check for each unsafe verdict.
+// verdictHint returns what a person should check for each unsafe verdict.
 func verdictHint(kind probe.VerdictKind) string {
 	switch kind {
 	case probe.VerdictNoPrimary:

@@ -14,8 +14,9 @@ const (
 	// StateSwitched: DTS pointed elsewhere and now points at the primary
 	// after this tick's switch.
 	StateSwitched = "switched"
-	// StateDrift: DTS points at a node that is not the primary and nothing
-	// was done, because the tick ran in dry-run.
+	// StateDrift: DTS points at a node that is not the primary and no
+	// switch was tried, because the tick ran in dry-run or another endpoint
+	// of the same cluster could not be determined.
 	StateDrift = "drift"
 	// StateHeld: a guard held the switch back.
 	StateHeld = "held"
@@ -79,7 +80,7 @@ type ClusterReport struct {
 	Nodes           []NodeReport `json:"nodes"`
 }
 
-// NodeReport is what the probe of one node found.
+// NodeReport is the result of the probe of one node.
 type NodeReport struct {
 	Name           string `json:"name"`
 	Address        string `json:"address"`
@@ -95,7 +96,7 @@ type NodeReport struct {
 	DurationMS     int64  `json:"duration_ms"`
 }
 
-// JobReport is what the tick found and did for one DTS job.
+// JobReport is the state of one DTS job and the switch calls of the tick.
 type JobReport struct {
 	ID     string `json:"id"`
 	Region string `json:"region"`
@@ -123,11 +124,11 @@ type EndpointReport struct {
 	PrimaryIdentity string `json:"primary_identity,omitempty"`
 	Verdict         string `json:"verdict"`
 	State           string `json:"state"`
-	// Action says in words what was done or would be done.
+	// Action describes in words what was done or would be done.
 	Action string `json:"action"`
 }
 
-// EndpointRef is how DTS reaches a database.
+// EndpointRef is the endpoint through which DTS reaches a database.
 type EndpointRef struct {
 	InstanceType string `json:"instance_type"`
 	InstanceID   string `json:"instance_id,omitempty"`
@@ -163,11 +164,11 @@ func stateExit(state string) int {
 	return ExitInSync
 }
 
-// ExitCode returns the exit status of once and audit: 0 when every job
-// points at its primary (after any switch made), 1 when drift remains (in
-// dry-run: drift was found; live: a switch failed, was refused or was held
-// back), 3 when the state of some job could not be determined or the tick
-// stopped early. The highest applies.
+// ExitCode returns the exit status of once and audit, the highest that
+// applies. It is 0 when every job points at its primary, after any switch
+// made. It is 1 when drift remains: in dry-run when drift was found, live
+// when a switch failed, was rejected or was held back. It is 3 when the
+// state of some job could not be determined or the tick stopped early.
 func (r *Report) ExitCode() int {
 	code := ExitInSync
 	if r.Error != "" {

@@ -135,6 +135,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	}
 	rep := h.tick()
 	h.tick()
+
 	var out bytes.Buffer
 	if err := rep.WriteJSON(&out); err != nil {
 		t.Fatal(err)
@@ -146,6 +147,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	events := fmt.Sprintf("%+v %+v %+v", h.notifier.posts, h.notifier.conditions, h.notifier.clears)
 	for name, text := range map[string]string{
 		"report": out.String(), "state file": string(raw), "logs": h.logs.String(), "events": events,

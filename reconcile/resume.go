@@ -127,6 +127,7 @@ func (e *Engine) continuePlan(ctx context.Context, task inFlightTask) []CallRepo
 	if target == nil {
 		return e.dropRemaining(task, fmt.Sprintf("node %s of cluster %s is no longer configured", next.TargetNode, next.Cluster))
 	}
+
 	statuses := e.probeClusters(ctx, []string{c.Name})[c.Name]
 	v := e.decide(c.Name, statuses, e.identities[c.Name])
 	switch {
@@ -136,6 +137,7 @@ func (e *Engine) continuePlan(ctx context.Context, task inFlightTask) []CallRepo
 		return e.dropRemaining(task, fmt.Sprintf("the primary of cluster %s is now %s (%s), not %s (%s)",
 			c.Name, v.Primary.Target.Name, v.Primary.Identity, next.TargetNode, next.TargetIdentity))
 	}
+
 	release, code, reason := e.lock(ctx, job.ID, c.Name, *target)
 	if code != "" {
 		e.log.Info("rest of the switch waits for the lock", "job", job.ID, "cluster", c.Name, "node", target.Name, "guard", code, "reason", reason)
@@ -148,6 +150,7 @@ func (e *Engine) continuePlan(ctx context.Context, task inFlightTask) []CallRepo
 		return calls
 	}
 	defer release()
+
 	e.log.Info("finishing a switch left by an earlier run", "job", job.ID, "cluster", c.Name,
 		"node", target.Name, "identity", next.TargetIdentity, "task_id", task.TaskID, "calls", len(task.Remaining))
 	r := &switchRun{job: *job, region: task.RegionID, plan: task.Plan, cluster: c, target: *target, prevTask: task.TaskID}

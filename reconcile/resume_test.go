@@ -168,6 +168,7 @@ func TestTick_FollowsTaskOfEarlierTick(t *testing.T) {
 	}
 	h.failover("orders", "orders-b")
 	wantExit(t, h.tick(), ExitDrift)
+
 	h.dts.tasks["task-1"].statuses = []string{dts.TaskFinished}
 	probes := h.prober.probeCount()
 	rep := h.tick()

@@ -78,7 +78,7 @@ func (t *tick) job(ctx context.Context, j config.Job) {
 		case t.cfg.DryRun:
 			t.dryRun(jc, sp)
 		case jc.noMoreSwitch:
-			t.hold(jc, sp, "unknown_outcome", "an earlier switch call of this job in this tick had an unknown outcome; DTS is read again at the next tick before any new call")
+			t.hold(jc, sp, guardUnknownOutcome, "an earlier switch call of this job in this tick had an unknown outcome; DTS is read again at the next tick before any new call")
 		default:
 			t.guardAndAct(ctx, jc, sp)
 		}
@@ -87,6 +87,7 @@ func (t *tick) job(ctx context.Context, j config.Job) {
 		t.e.notifier.Clear(notify.Event{Kind: notify.KindRecovered, Key: heldKey(j.ID), JobID: j.ID, At: t.e.now()})
 		delete(t.e.logged, heldKey(j.ID))
 	}
+	t.remember(jc)
 	t.rep.Jobs = append(t.rep.Jobs, jc.report(t))
 }
 

@@ -35,6 +35,10 @@ type Options struct {
 	Log io.Writer
 	// Binaries overrides the programs found by [Find].
 	Binaries Binaries
+	// ExtraArgs are appended to every node's mariadbd command line, after
+	// the options this package sets, so that one given here (such as
+	// --max-connections=3000) replaces the package's value.
+	ExtraArgs []string
 }
 
 // Cluster is a set of mariadbd servers on loopback joined by GTID
@@ -44,10 +48,11 @@ type Cluster struct {
 	Name  string
 	Nodes []*Node
 
-	bins    Binaries
-	sockDir string // a short folder of its own for the sockets, see maxSocketPath
-	log     io.Writer
-	logMu   sync.Mutex
+	bins      Binaries
+	extraArgs []string
+	sockDir   string // a short folder of its own for the sockets, see maxSocketPath
+	log       io.Writer
+	logMu     sync.Mutex
 
 	primary int
 	closed  bool
@@ -101,7 +106,7 @@ func StartCluster(ctx context.Context, opts Options) (c *Cluster, err error) {
 
 	// The error returns below set c to nil, so the cleanup keeps its own
 	// reference to the cluster.
-	started := &Cluster{Name: opts.Name, bins: bins, sockDir: sockDir, log: opts.Log}
+	started := &Cluster{Name: opts.Name, bins: bins, extraArgs: opts.ExtraArgs, sockDir: sockDir, log: opts.Log}
 	c = started
 	defer func() {
 		if err != nil {
@@ -167,6 +172,7 @@ func (c *Cluster) addNodes(dir string, count int, tmpl *dataTemplate) error {
 			ServerID:  int(lastServerID.Add(1)),
 			DataDir:   filepath.Join(dir, name),
 			Socket:    socket,
+			extraArgs: c.extraArgs,
 			connector: connector,
 		}
 		c.Nodes = append(c.Nodes, n)

@@ -24,6 +24,7 @@ type Node struct {
 	Socket   string // unix socket, for root
 	PID      int    // of the last mariadbd started for this node
 
+	extraArgs []string         // appended to the command line, see Options.ExtraArgs
 	connector driver.Connector // root over Socket
 	mu        sync.Mutex       // guards proc, db and dbClosed
 	proc      *process

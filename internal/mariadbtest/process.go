@@ -54,7 +54,7 @@ func userArgs() []string {
 func (n *Node) serverArgs(readOnly bool) []string {
 	args := []string{"--no-defaults"}
 	args = append(args, userArgs()...)
-	return append(args,
+	args = append(args,
 		"--datadir="+n.DataDir,
 		"--socket="+n.Socket,
 		"--pid-file="+filepath.Join(n.DataDir, "mariadbd.pid"),
@@ -89,6 +89,7 @@ func (n *Node) serverArgs(readOnly bool) []string {
 		"--aria-pagecache-buffer-size=2M",
 		"--max-connections=100",
 	)
+	return append(args, n.extraArgs...)
 }
 
 // launch starts mariadbd for n and waits until a ping on its socket

@@ -1,0 +1,374 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dts-reconciler/dts"
+	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/mariadbtest"
+	"dts-reconciler/notify/slacktest"
+)
+
+// probePassword is the password of the probe account on the shared
+// clusters. It is distinctive so that the secret tests can search all
+// output for it.
+const probePassword = "Pw-mysql-7Hq2Zr-distinctive"
+
+// switchAction is the DTS action that changes an endpoint.
+const switchAction = "SwitchSynchronizationEndpoint"
+
+// shared holds the MariaDB clusters that the tests of this package share.
+// They start at the first test that needs them and stop in TestMain.
+var shared struct {
+	mu      sync.Mutex
+	started bool
+	err     error
+	dir     string
+	orders  *mariadbtest.Cluster
+	reports *mariadbtest.Cluster
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopShared()
+	os.Exit(code)
+}
+
+// sharedClusters returns the two clusters "orders" and "reports" of two
+// nodes each, starting them on the first call. Tests that use them run one
+// at a time and may leave either node of a cluster as its primary.
+func sharedClusters(t *testing.T) (orders, reports *mariadbtest.Cluster) {
+	t.Helper()
+	mariadbtest.Require(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if !shared.started {
+		shared.started = true
+		shared.err = startShared()
+	}
+	if shared.err != nil {
+		t.Fatalf("start shared clusters: %v", shared.err)
+	}
+	return shared.orders, shared.reports
+}
+
+func startShared() error {
+	dir, err := os.MkdirTemp("", "app-test-")
+	if err != nil {
+		return err
+	}
+	shared.dir = dir
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, c := range []struct {
+		name string
+		dst  **mariadbtest.Cluster
+	}{{"orders", &shared.orders}, {"reports", &shared.reports}} {
+		cl, err := mariadbtest.StartCluster(ctx, mariadbtest.Options{
+			Dir: dir, Name: c.name, Nodes: 2, User: "dts_probe", Password: probePassword,
+		})
+		if err != nil {
+			return err
+		}
+		*c.dst = cl
+	}
+	return nil
+}
+
+func stopShared() {
+	for _, c := range []*mariadbtest.Cluster{shared.orders, shared.reports} {
+		if c == nil {
+			continue
+		}
+		if err := c.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "close cluster %s: %v\n", c.Name, err)
+		}
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+}
+
+// other returns the index of the node of a two-node cluster that is not
+// its primary.
+func other(c *mariadbtest.Cluster) int { return 1 - c.Primary() }
+
+// switchover makes the other node of c its primary.
+func switchover(t *testing.T, c *mariadbtest.Cluster) *mariadbtest.Node {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	next := other(c)
+	if err := c.Switchover(ctx, next); err != nil {
+		t.Fatalf("switchover of %s: %v", c.Name, err)
+	}
+	return c.Nodes[next]
+}
+
+// endpointOf returns how DTS reaches a node in these tests: the orders
+// nodes as ECS instances, the reports nodes over Express Connect.
+func endpointOf(n *mariadbtest.Node) dts.Endpoint {
+	port := strconv.Itoa(n.Port)
+	if strings.HasPrefix(n.Name, "reports") {
+		return dts.Endpoint{InstanceType: "Express", InstanceID: "vpc-reports", IP: "127.0.0.1", Port: port}
+	}
+	return dts.Endpoint{InstanceType: "ECS", InstanceID: "i-" + n.Name, Port: port}
+}
+
+// managed is the far side of a one-way job that DTS manages itself.
+var managed = dts.Endpoint{InstanceType: "RDS", InstanceID: "rm-analytics", Port: "3306"}
+
+// jobSpec is one job of a test configuration.
+type jobSpec struct {
+	id          string
+	source      string // cluster name, "" when DTS manages the side
+	destination string
+	twoWay      bool
+}
+
+// configSpec describes a configuration file for the shared clusters.
+type configSpec struct {
+	orders, reports *mariadbtest.Cluster
+	emulatorURL     string
+	accessKeyID     string
+	accessKeySecret string
+	password        string // "" means probePassword
+	// webhookURL, or token with channel and apiURL, turn Slack on.
+	webhookURL string
+	token      string
+	channel    string
+	apiURL     string
+	stateFile  string
+	jobs       []jobSpec
+}
+
+// yaml returns the configuration file.
+func (s configSpec) yaml() string {
+	password := s.password
+	if password == "" {
+		password = probePassword
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `schedule: "@every 1s"
+state_file: %s
+http: {listen: ""}
+safety:
+  confirmations: 2
+  confirm_interval: 100ms
+  cooldown: 0s
+  max_switches_per_hour: 20
+  switch_timeout: 30s
+alibaba_cloud:
+  region_id: cn-hangzhou
+  endpoint: %s
+  access_key_id: %s
+  access_key_secret: %s
+  timeout: 5s
+slack:
+  webhook_url: %q
+  token: %q
+  channel: %q
+  api_url: %q
+  timeout: 5s
+mysql:
+  user: dts_probe
+  password: %s
+  connect_timeout: 2s
+  read_timeout: 2s
+clusters:
+`, s.stateFile, s.emulatorURL, s.accessKeyID, s.accessKeySecret,
+		s.webhookURL, s.token, s.channel, s.apiURL, password)
+	for _, c := range []*mariadbtest.Cluster{s.orders, s.reports} {
+		fmt.Fprintf(&b, "  - name: %s\n    nodes:\n", c.Name)
+		for _, n := range c.Nodes {
+			ep := endpointOf(n)
+			fmt.Fprintf(&b, "      - name: %s\n        address: %s\n        dts: {instance_type: %s, instance_id: %s, ip: %q, port: %s}\n",
+				n.Name, n.Address, ep.InstanceType, ep.InstanceID, ep.IP, ep.Port)
+		}
+	}
+	b.WriteString("jobs:\n")
+	for _, j := range s.jobs {
+		fmt.Fprintf(&b, "  - {id: %s, source: %q, destination: %q, two_way: %t}\n", j.id, j.source, j.destination, j.twoWay)
+	}
+	return b.String()
+}
+
+// rig is one test's emulator, Slack server and configuration, around the
+// shared clusters.
+type rig struct {
+	t               *testing.T
+	dir             string
+	orders, reports *mariadbtest.Cluster
+	emu             *dtstest.Server
+	slack           *slacktest.Server
+	spec            configSpec
+}
+
+// newRig starts an emulator and a Slack server for a test and prepares a
+// configuration in webhook mode with the given jobs. Add the jobs to the
+// emulator with addJob.
+func newRig(t *testing.T, emuOpts dtstest.Options, jobs ...jobSpec) *rig {
+	t.Helper()
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	orders, reports := sharedClusters(t)
+	emu := dtstest.NewServer(emuOpts)
+	t.Cleanup(emu.Close)
+	slack := slacktest.NewServer()
+	t.Cleanup(slack.Close)
+	dir := t.TempDir()
+	keyID, secret := emuOpts.AccessKeyID, emuOpts.AccessKeySecret
+	if keyID == "" {
+		keyID, secret = dtstest.DefaultAccessKeyID, dtstest.DefaultAccessKeySecret
+	}
+	r := &rig{t: t, dir: dir, orders: orders, reports: reports, emu: emu, slack: slack}
+	r.spec = configSpec{
+		orders: orders, reports: reports,
+		emulatorURL: emu.URL, accessKeyID: keyID, accessKeySecret: secret,
+		webhookURL: slack.WebhookURL(),
+		stateFile:  filepath.Join(dir, "state.json"),
+		jobs:       jobs,
+	}
+	return r
+}
+
+// cluster returns the shared cluster with the given name.
+func (r *rig) cluster(name string) *mariadbtest.Cluster {
+	if name == "orders" {
+		return r.orders
+	}
+	return r.reports
+}
+
+// addJob adds j to the emulator with its sides pointing at the current
+// primaries of its clusters, or at the given nodes when at names one.
+func (r *rig) addJob(j jobSpec, at ...*mariadbtest.Node) {
+	side := func(cluster string) dts.Endpoint {
+		if cluster == "" {
+			return managed
+		}
+		c := r.cluster(cluster)
+		for _, n := range at {
+			if strings.HasPrefix(n.Name, cluster+"-") {
+				return endpointOf(n)
+			}
+		}
+		return endpointOf(c.PrimaryNode())
+	}
+	r.emu.AddJob(dtstest.Job{ID: j.id, TwoWay: j.twoWay, Source: side(j.source), Destination: side(j.destination)})
+}
+
+// writeConfig writes the rig's configuration and returns its path.
+func (r *rig) writeConfig() string {
+	r.t.Helper()
+	return writeFile(r.t, r.dir, "config.yaml", r.spec.yaml())
+}
+
+// writeFile writes content to dir/name and returns the path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatalf("write %s: %v", name, err)
+	}
+	return path
+}
+
+// result is the outcome of one in-process run of a command.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs the command in-process with a bound and returns its exit
+// status and output.
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := Main(ctx, args, &stdout, &stderr)
+	t.Logf("dts-reconciler %s: exit status %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// wantCode fails the test when the run's exit status differs from want.
+func wantCode(t *testing.T, res result, want int) {
+	t.Helper()
+	if res.code != want {
+		t.Fatalf("exit status = %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, want, res.stdout, res.stderr)
+	}
+}
+
+// switchCall describes a switch call by the parameters that matter.
+func switchCall(job string, dir dts.Direction, typ dts.EndpointType, n *mariadbtest.Node) string {
+	ep := endpointOf(n)
+	return fmt.Sprintf("job=%s direction=%s type=%s instance_type=%s instance_id=%s ip=%s port=%s",
+		job, dir, typ, ep.InstanceType, ep.InstanceID, ep.IP, ep.Port)
+}
+
+// callText describes a recorded call the way switchCall does.
+func callText(c dtstest.Call) string {
+	p := c.Params
+	return fmt.Sprintf("job=%s direction=%s type=%s instance_type=%s instance_id=%s ip=%s port=%s",
+		p["SynchronizationJobId"], p["SynchronizationDirection"], p["Endpoint.Type"],
+		p["Endpoint.InstanceType"], p["Endpoint.InstanceId"], p["Endpoint.IP"], p["Endpoint.Port"])
+}
+
+// switchCalls returns the accepted switch calls the emulator received.
+func switchCalls(emu *dtstest.Server) []string {
+	var out []string
+	for _, c := range emu.CallsOf(switchAction) {
+		if c.Code == "" {
+			out = append(out, callText(c))
+		}
+	}
+	return out
+}
+
+// pointsAt reports whether one side of a job direction is the node's
+// endpoint at the emulator.
+func pointsAt(emu *dtstest.Server, job string, dir dts.Direction, typ dts.EndpointType, n *mariadbtest.Node) bool {
+	js, ok := emu.Job(job, dir)
+	if !ok {
+		return false
+	}
+	got, want := js.Endpoint(typ), endpointOf(n)
+	return got.InstanceType == want.InstanceType && got.InstanceID == want.InstanceID && got.IP == want.IP && got.Port == want.Port
+}
+
+// hasMessage reports whether a Slack message contains every word, ignoring
+// case.
+func hasMessage(msgs []slacktest.Message, words ...string) bool {
+	for _, m := range msgs {
+		text := strings.ToLower(m.Text)
+		all := true
+		for _, w := range words {
+			if !strings.Contains(text, strings.ToLower(w)) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// messageTexts joins the texts of msgs for a failure message.
+func messageTexts(msgs []slacktest.Message) string {
+	var b strings.Builder
+	for i, m := range msgs {
+		fmt.Fprintf(&b, "--- %d\n%s\n", i+1, m.Text)
+	}
+	return b.String()
+}
