@@ -12,11 +12,10 @@ import (
 // line, which other users of the machine can read.
 const ConfigEnv = "MYSQL8TEST_SERVER_CONFIG"
 
-// RunProcess runs one server for a whole process: it decodes the JSON
-// config, listens on a free loopback port, writes "listening ADDR" and a
-// newline to stdout once it accepts connections, and serves until stdin
-// reaches EOF, which happens when the parent closes it or dies. It returns
-// the process exit status.
+// RunProcess runs one server for a whole process and returns the exit
+// status. It listens on a free loopback port and writes "listening ADDR"
+// and a newline to stdout once it accepts connections. It serves until
+// stdin reaches EOF, which happens when the parent closes it or dies.
 func RunProcess(configJSON string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var cfg Config
 	if err := json.Unmarshal([]byte(configJSON), &cfg); err != nil {

@@ -12,10 +12,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// TestProbe_ReplicaStatus reads a replica's status in both spellings: SHOW
-// REPLICA STATUS with Source_* and Replica_* columns (MySQL 8.0.22 and
-// later), and SHOW SLAVE STATUS with Master_* and Slave_* columns, which a
-// server that rejects the new statement gets (MySQL 8.0.21 and older).
+// TestProbe_ReplicaStatus reads a replica's status in both spellings. MySQL
+// 8.0.22 and later take SHOW REPLICA STATUS, with Source_* and Replica_*
+// columns. Older servers reject it, so the probe must fall back to SHOW
+// SLAVE STATUS, with Master_* and Slave_* columns.
 func TestProbe_ReplicaStatus(t *testing.T) {
 	tests := []struct {
 		name    string
