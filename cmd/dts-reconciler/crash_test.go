@@ -20,11 +20,10 @@ const (
 	slowSwitching    = time.Second
 )
 
-// interruptedSwitch runs a daemon until it has made the first call of a
-// two-way switch and that call's task id is in the state file, then calls
-// interrupt, then starts a second daemon on the same state file and checks
-// that it finishes the switch with only the second call. extra are more
-// arguments of the first daemon.
+// interruptedSwitch runs a daemon until the first call of a two-way switch
+// was made and its task id is in the state file. Then it calls interrupt.
+// A second daemon on the same state file must finish the switch with only
+// the second call. extra are more arguments of the first daemon.
 func interruptedSwitch(t *testing.T, jobID string, extra []string, interrupt func(t *testing.T, d *daemon, taskID, statePath string)) {
 	r := newRig(t, dtstest.Options{InitializingDelay: slowInitializing, SwitchingDelay: slowSwitching})
 	job := jobSpec{id: jobID, source: "orders", destination: "reports", twoWay: true}

@@ -296,7 +296,6 @@ func run(t *testing.T, args ...string) result {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	code := Main(ctx, args, &stdout, &stderr)
-	t.Logf("dts-reconciler %s: exit status %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -371,4 +370,37 @@ func messageTexts(msgs []slacktest.Message) string {
 		fmt.Fprintf(&b, "--- %d\n%s\n", i+1, m.Text)
 	}
 	return b.String()
+}
+
+// watchOrder checks every switch call as it reaches the emulator: the
+// earlier accepted calls of the same job must have taken effect, which
+// shows that their tasks finished first. The returned function lists the
+// calls that came too early.
+func (r *rig) watchOrder() func() []string {
+	var mu sync.Mutex
+	var made []dtstest.Call
+	var early []string
+	r.emu.OnCall(func(c dtstest.Call) {
+		if c.Action != switchAction || c.Code != "" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, prev := range made {
+			p := prev.Params
+			if p["SynchronizationJobId"] != c.Params["SynchronizationJobId"] {
+				continue
+			}
+			js, _ := r.emu.Job(p["SynchronizationJobId"], dts.Direction(p["SynchronizationDirection"]))
+			if got := js.Endpoint(dts.EndpointType(p["Endpoint.Type"])); got.Port != p["Endpoint.Port"] {
+				early = append(early, callText(c)+" before "+callText(prev)+" took effect")
+			}
+		}
+		made = append(made, c)
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), early...)
+	}
 }

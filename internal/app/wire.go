@@ -88,7 +88,7 @@ func build(cfg *config.Config, logger *slog.Logger, silent bool) (*parts, error)
 
 	prober := probe.New(probe.Options{
 		MaxConcurrent: cfg.MySQL.MaxConcurrentProbes,
-		Logger:        logger.With("component", "probe"),
+		Logger:        logger,
 	})
 
 	engine, err := reconcile.New(cfg, reconcile.Deps{

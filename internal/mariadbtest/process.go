@@ -56,6 +56,8 @@ func (n *Node) serverArgs(readOnly bool) []string {
 	args = append(args, userArgs()...)
 	args = append(args,
 		"--datadir="+n.DataDir,
+		// Temporary tables go to the node's own folder, not the shared /tmp.
+		"--tmpdir="+n.DataDir,
 		"--socket="+n.Socket,
 		"--pid-file="+filepath.Join(n.DataDir, "mariadbd.pid"),
 		"--port="+strconv.Itoa(n.Port),

@@ -95,6 +95,9 @@ func buildTemplate(ctx context.Context, bins Binaries) (*dataTemplate, error) {
 	args = append(args, userArgs()...)
 	args = append(args,
 		"--datadir="+dataDir,
+		// The bootstrap server's temporary tables stay in this folder, away
+		// from other servers bootstrapping into the shared /tmp at once.
+		"--tmpdir="+tmp,
 		"--auth-root-authentication-method=normal",
 		"--skip-test-db",
 		"--skip-name-resolve",
