@@ -31,6 +31,7 @@ func startChild(bin, configPath, logPath string) (*child, error) {
 	}
 	cmd := exec.Command(bin, "run", "-config", configPath, "-log-level", "info", "-grace", "5s")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = childProcAttr()
 	err = cmd.Start()
 	logFile.Close() // the child has its own descriptor
 	if err != nil {
@@ -55,8 +56,8 @@ func (c *child) exited() bool {
 	}
 }
 
-// stop sends SIGTERM to the child's PID and waits; after childStopWait it
-// sends SIGKILL.
+// stop sends SIGTERM to the child's PID and waits for it to exit. After
+// childStopWait it sends SIGKILL.
 func (c *child) stop() error {
 	if c.exited() {
 		return nil
@@ -76,51 +77,70 @@ func (c *child) stop() error {
 func waitTicks(ctx context.Context, c *child, metricsURL string, n int) (int, error) {
 	for {
 		if c.exited() {
-			return 0, fmt.Errorf("daemon exited early (%v); see %s", c.err, c.logPath)
+			return 0, fmt.Errorf("daemon exited early (%v): see its log %s", c.err, c.logPath)
 		}
 		ticks, err := scrapeTicks(ctx, metricsURL)
 		if err == nil && ticks >= n {
 			return ticks, nil
 		}
 		if err := sleep(ctx, 250*time.Millisecond); err != nil {
-			return 0, fmt.Errorf("wait for %d ticks (last scrape: %d, %v): %w; see %s", n, ticks, err, ctx.Err(), c.logPath)
+			return 0, fmt.Errorf("wait for %d ticks (last scrape: %d, %v), see the daemon log %s: %w", n, ticks, err, c.logPath, ctx.Err())
 		}
 	}
 }
 
+// Metrics the memory figure reads from the daemon's /metrics.
+const (
+	metricTicks      = "dts_reconciler_ticks_total"
+	metricGoroutines = "go_goroutines"
+	metricHeapInuse  = "go_memstats_heap_inuse_bytes"
+	metricStackInuse = "go_memstats_stack_inuse_bytes"
+)
+
 // scrapeTicks returns the sum of dts_reconciler_ticks_total over its
 // labels.
 func scrapeTicks(ctx context.Context, url string) (int, error) {
+	m, err := scrapeMetrics(ctx, url)
+	return int(m[metricTicks]), err
+}
+
+// scrapeMetrics returns the value of each metric the memory figure reads,
+// summed over its labels.
+func scrapeMetrics(ctx context.Context, url string) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("scrape metrics: %w", err)
+		return nil, fmt.Errorf("scrape metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("scrape metrics: status %s", resp.Status)
+		return nil, fmt.Errorf("scrape metrics: status %s", resp.Status)
 	}
-	total := 0.0
+	out := map[string]float64{}
 	sc := bufio.NewScanner(io.LimitReader(resp.Body, 64<<20))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "dts_reconciler_ticks_total") {
+		name, _, _ := strings.Cut(line, " ")
+		name, _, _ = strings.Cut(name, "{")
+		switch name {
+		case metricTicks, metricGoroutines, metricHeapInuse, metricStackInuse:
+		default:
 			continue
 		}
 		fields := strings.Fields(line)
 		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
 		if err != nil {
-			return 0, fmt.Errorf("scrape metrics: parse %q: %w", line, err)
+			return nil, fmt.Errorf("scrape metrics: parse %q: %w", line, err)
 		}
-		total += v
+		out[name] += v
 	}
-	return int(total), sc.Err()
+	return out, sc.Err()
 }
 
 // cpuTime returns utime+stime of a process in clock ticks, from
@@ -130,8 +150,9 @@ func cpuTime(pid int) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read cpu time: %w", err)
 	}
-	// The command name in field 2 may contain spaces; the fields after its
-	// closing parenthesis start at field 3 (state).
+	// The command name in field 2 may contain spaces, so the fields are
+	// counted from its closing parenthesis, after which field 3 (state)
+	// starts.
 	i := strings.LastIndexByte(string(data), ')')
 	if i < 0 {
 		return 0, fmt.Errorf("read cpu time: unexpected /proc/%d/stat", pid)

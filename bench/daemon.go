@@ -111,7 +111,7 @@ func (l *logRecorder) line(line []byte) {
 	if json.Unmarshal(line, &r) != nil {
 		return
 	}
-	if r.Msg != "node probed" && r.Msg != "dts call" && r.Msg != "tick ended" {
+	if r.Msg != "node probed" && r.Msg != "dts call" {
 		return
 	}
 	if len(l.records) >= maxRecords {

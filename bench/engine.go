@@ -16,10 +16,10 @@ import (
 	"dts-reconciler/reconcile"
 )
 
-// engineSet is a reconcile engine wired the way the daemon wires it (the
+// engineSet is a reconcile engine wired the way the daemon wires it: the
 // same prober, DTS client, notifier, metrics observer and an info-level
-// JSON logger, writing nowhere), with timers around the prober and the DTS
-// client so that a tick can be split into its parts.
+// JSON logger that writes nowhere. Timers around the prober and the DTS
+// client split each tick into its parts.
 type engineSet struct {
 	cfg      *config.Config
 	prober   *probe.Prober

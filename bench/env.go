@@ -40,6 +40,9 @@ type env struct {
 	clusters   []*mariadbtest.Cluster
 	blackholes []*mariadbtest.Blackhole
 	version    string // of the MariaDB server
+	// maxConcurrentProbes overrides mysql.max_concurrent_probes in every
+	// configuration when above 0.
+	maxConcurrentProbes int
 }
 
 // startEnv starts realClusters MariaDB clusters and blackholeCount hung
@@ -89,8 +92,13 @@ func startEnv(ctx context.Context, progress io.Writer) (e *env, err error) {
 		}
 		e.blackholes = append(e.blackholes, b)
 	}
-	if err := e.clusters[0].Nodes[0].DB().QueryRowContext(ctx, "SELECT VERSION()").Scan(&e.version); err != nil {
+	var maxConns int
+	row := e.clusters[0].Nodes[0].DB().QueryRowContext(ctx, "SELECT VERSION(), @@global.max_connections")
+	if err := row.Scan(&e.version, &maxConns); err != nil {
 		return e, fmt.Errorf("read mariadb version: %w", err)
+	}
+	if maxConns != maxConnections {
+		return e, fmt.Errorf("mariadb max_connections is %d, want %d from the command line", maxConns, maxConnections)
 	}
 	e.logf("started %d MariaDB servers (%s) and %d hung servers in %s",
 		realClusters*nodesPerCluster, e.version, blackholeCount, time.Since(begin).Round(time.Millisecond))

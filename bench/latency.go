@@ -63,7 +63,7 @@ func latencyFigure(ctx context.Context, e *env, runs int) ([]table, error) {
 }
 
 // latencyParts is one run split at the events the daemon and the emulator
-// record; the parts add up to the whole latency.
+// record. The parts add up to the whole latency.
 type latencyParts struct {
 	wait, probe, describe, confirm, reread, call time.Duration
 }
@@ -205,7 +205,7 @@ func latencyRun(ctx context.Context, e *env, cluster *mariadbtest.Cluster, emu *
 		select {
 		case call = <-switches:
 		case <-ctx.Done():
-			return latencyResult{}, fmt.Errorf("no switch call reached the emulator after the switchover to %s: %w; daemon log:\n%s", next.Name, ctx.Err(), d.logs.tail())
+			return latencyResult{}, fmt.Errorf("no switch call reached the emulator after the switchover to %s (daemon log below): %w\n%s", next.Name, ctx.Err(), d.logs.tail())
 		}
 	}
 	res := latencyResult{latency: call.At.Sub(flip.at), afterReturn: call.At.Sub(returned), polls: flip.polls}
@@ -256,7 +256,7 @@ func waitSteady(ctx context.Context, emu *dtstest.Server, d *daemonRun, n *maria
 			return fmt.Errorf("daemon exited with status %d: %s", code, d.logs.tail())
 		}
 		if err := sleep(ctx, 50*time.Millisecond); err != nil {
-			return fmt.Errorf("job %s does not point at %s: %w; daemon log:\n%s", latencyJob, n.Name, err, d.logs.tail())
+			return fmt.Errorf("job %s does not point at %s (daemon log below): %w\n%s", latencyJob, n.Name, err, d.logs.tail())
 		}
 	}
 }

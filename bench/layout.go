@@ -21,12 +21,17 @@ import (
 type layout struct {
 	Schedule        string
 	StateFile       string
-	Listen          string // http.listen; "" turns the server off
+	Listen          string // http.listen, where "" turns the server off
 	Endpoint        string // the emulator's URL
 	Confirmations   int
 	ConfirmInterval time.Duration
-	Clusters        []layoutCluster
-	Jobs            []layoutJob
+	// DTSRefresh is the dts_refresh value. Empty leaves the default.
+	DTSRefresh string
+	// MaxConcurrentProbes is mysql.max_concurrent_probes. Zero leaves the
+	// default.
+	MaxConcurrentProbes int
+	Clusters            []layoutCluster
+	Jobs                []layoutJob
 }
 
 type layoutCluster struct {
@@ -58,9 +63,9 @@ const (
 // fleetLayout configures count nodes (an even number) as count/2 clusters
 // of a primary and a replica, spread over the real clusters, with one
 // one-way job per cluster. When hung is set, the replica of every fifth
-// cluster is a blackhole, so 10% of the nodes never answer.
+// cluster is a blackhole, so 10% of the nodes never reply.
 func (e *env) fleetLayout(count int, hung bool) layout {
-	var l layout
+	l := layout{MaxConcurrentProbes: e.maxConcurrentProbes}
 	for i := range count / 2 {
 		rc := e.clusters[i%len(e.clusters)]
 		primary := rc.PrimaryNode()
@@ -82,7 +87,7 @@ func (e *env) fleetLayout(count int, hung bool) layout {
 // pairLayout configures the two real clusters as "orders", with a one-way
 // job, and "reports", with a two-way job whose other side DTS manages.
 func (e *env) pairLayout() layout {
-	var l layout
+	l := layout{MaxConcurrentProbes: e.maxConcurrentProbes}
 	for i, name := range []string{"orders", "reports"} {
 		rc := e.clusters[i]
 		c := layoutCluster{Name: name, Primary: rc.Primary()}
@@ -123,12 +128,18 @@ func (n layoutNode) endpoint() dts.Endpoint {
 func (l layout) yaml() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "schedule: %q\nstate_file: %s\nhttp:\n  listen: %q\n", cmp.Or(l.Schedule, "@every 1s"), l.StateFile, l.Listen)
+	if l.DTSRefresh != "" {
+		fmt.Fprintf(&b, "dts_refresh: %s\n", l.DTSRefresh)
+	}
 	fmt.Fprintf(&b, "safety:\n  confirmations: %d\n  confirm_interval: %s\n  cooldown: 0s\n  max_switches_per_hour: 100000\n  switch_timeout: 1m\n",
 		max(l.Confirmations, 1), cmp.Or(l.ConfirmInterval, time.Second))
 	fmt.Fprintf(&b, "alibaba_cloud:\n  region_id: cn-hangzhou\n  endpoint: %s\n  access_key_id: %s\n  access_key_secret: %s\n",
 		l.Endpoint, accessKeyID, accessKeySecret)
 	fmt.Fprintf(&b, "mysql:\n  user: %s\n  password: %s\n  connect_timeout: %s\n  read_timeout: %s\n",
 		probeUser, probePassword, connectTimeout, readTimeout)
+	if l.MaxConcurrentProbes > 0 {
+		fmt.Fprintf(&b, "  max_concurrent_probes: %d\n", l.MaxConcurrentProbes)
+	}
 	b.WriteString("clusters:\n")
 	for _, c := range l.Clusters {
 		fmt.Fprintf(&b, "  - name: %s\n    nodes:\n", c.Name)
@@ -159,7 +170,7 @@ func (l layout) write(path string) (*config.Config, error) {
 }
 
 // addJobs adds every job to the emulator, pointing at its cluster's
-// primary; the other side of each job is an RDS instance DTS manages.
+// primary. The other side of each job is an RDS instance that DTS manages.
 func (l layout) addJobs(s *dtstest.Server) {
 	clusters := map[string]layoutCluster{}
 	for _, c := range l.Clusters {
@@ -182,4 +193,3 @@ func (l layout) addJobs(s *dtstest.Server) {
 func newEmulator() *dtstest.Server {
 	return dtstest.NewServer(dtstest.Options{AccessKeyID: accessKeyID, AccessKeySecret: accessKeySecret})
 }
-

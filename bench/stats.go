@@ -57,8 +57,8 @@ type row struct {
 	Name   string
 	Unit   string
 	Values []float64
-	// Target is the goal in words, such as "< 1200"; empty when the figure
-	// has none.
+	// Target is the goal in words, such as "< 1200", or empty when the
+	// figure has none.
 	Target string
 	// Met is checked against the median when Target is set.
 	Met func(median float64) bool
@@ -128,3 +128,17 @@ func atMost(limit float64) func(float64) bool {
 // indent prefixes the name of a sub-figure so it reads as a part of the
 // row above it.
 func indent(name string) string { return "  " + strings.TrimSpace(name) }
+
+// durationText formats d the way a config file would write it: "1m"
+// rather than time.Duration's "1m0s".
+func durationText(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0s"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
