@@ -81,7 +81,9 @@ type Slack struct {
 }
 
 // MySQL holds the connection settings shared by every node. A node may
-// override any of them.
+// override any of them. ConnectTimeout bounds the TCP connect. ReadTimeout
+// bounds each network read and write, the MySQL handshake included, so a
+// probe gives up after ConnectTimeout + ReadTimeout at most.
 type MySQL struct {
 	User           string        `yaml:"user"`
 	Password       Secret        `yaml:"password"`

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -82,8 +80,6 @@ func Parse(data []byte, filename string, lookupEnv func(string) (string, bool), 
 	return &cfg, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseDocument parses data into a node tree and returns its root mapping,
 // or nil for a file without content.
 func parseDocument(data []byte, ps *problems) *yaml.Node {
@@ -93,7 +89,7 @@ func parseDocument(data []byte, ps *problems) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		addSyntaxError(ps, err)
+		addSyntaxError(ps, data, err)
 		return nil
 	}
 	var next yaml.Node
@@ -101,7 +97,7 @@ func parseDocument(data []byte, ps *problems) *yaml.Node {
 		ps.addAt("", next.Line, "a second YAML document starts here: keep the whole configuration in one document")
 		return nil
 	} else if !errors.Is(err, io.EOF) {
-		addSyntaxError(ps, err)
+		addSyntaxError(ps, data, err)
 		return nil
 	}
 
@@ -117,32 +113,6 @@ func parseDocument(data []byte, ps *problems) *yaml.Node {
 		return nil
 	}
 	return root
-}
-
-// contextErrors are the yaml.v3 v3.0.1 parser errors that report the start
-// of the enclosing block, counted from 0, instead of the line of the
-// mistake. Scanner errors report the line of the mistake, counted from 1.
-var contextErrors = map[string]bool{
-	"did not find expected key":           true,
-	"did not find expected node content":  true,
-	"did not find expected '-' indicator": true,
-	"did not find expected ',' or ']'":    true,
-	"did not find expected ',' or '}'":    true,
-	"found undefined tag handle":          true,
-}
-
-func addSyntaxError(ps *problems, err error) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	if contextErrors[msg] {
-		ps.addAt("", line+1, "invalid YAML: %s in the block that starts here: check the indentation and quoting of the lines below", msg)
-		return
-	}
-	ps.addAt("", line, "invalid YAML: %s", msg)
 }
 
 // decodeStrict decodes root over cfg, so a key the file leaves out keeps

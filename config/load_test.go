@@ -284,3 +284,21 @@ func TestConfig_lookupByName(t *testing.T) {
 		t.Errorf("NodeByName(nope) = %v, %v; want nil, nil", c, n)
 	}
 }
+
+// Clusters may share servers: a test fleet configures many clusters over a
+// few real servers. Only two nodes of one cluster at one address are wrong.
+func TestParse_clustersShareAddress(t *testing.T) {
+	data := []byte(`clusters:
+  - name: orders
+    nodes:
+      - {name: orders-a, address: "127.0.0.1:3306", dts: {instance_type: ECS, instance_id: i-a, port: 3306}}
+  - name: reports
+    nodes:
+      - {name: reports-a, address: "127.0.0.1:3306", dts: {instance_type: ECS, instance_id: i-b, port: 3306}}
+jobs:
+  - {id: job-1, source: orders, destination: reports}
+`)
+	if _, err := Parse(data, "c.yaml", nil, ""); err != nil {
+		t.Errorf("Parse: %v, want no error", err)
+	}
+}

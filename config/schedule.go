@@ -20,9 +20,15 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 	}
 	rest := spec
 	if strings.HasPrefix(rest, "TZ=") || strings.HasPrefix(rest, "CRON_TZ=") {
-		_, after, ok := strings.Cut(rest, " ")
+		prefix, after, ok := strings.Cut(rest, " ")
 		if !ok {
 			return nil, fmt.Errorf("%q has a time zone but no schedule after it: write CRON_TZ=Zone followed by a space and the schedule", spec)
+		}
+		_, zone, _ := strings.Cut(prefix, "=")
+		if _, err := time.LoadLocation(zone); err != nil {
+			// Go finds zone names other than UTC and Local in the host's
+			// time zone database, because the binary embeds none.
+			return nil, fmt.Errorf("time zone %q is unknown: use an IANA name such as Asia/Shanghai or UTC, and install the host's tzdata package for names other than UTC and Local", zone)
 		}
 		rest = strings.TrimSpace(after)
 	}

@@ -30,7 +30,9 @@ func TestParseSchedule(t *testing.T) {
 		{name: "six_fields", spec: "0 */5 * * * *", wantErr: "not a valid cron spec"},
 		{name: "bad_field", spec: "61 * * * *", wantErr: "not a valid cron spec"},
 		{name: "unknown_descriptor", spec: "@sometimes", wantErr: "not a valid cron spec"},
-		{name: "unknown_zone", spec: "CRON_TZ=Nowhere/City @hourly", wantErr: "not a valid cron spec"},
+		{name: "unknown_zone", spec: "CRON_TZ=Nowhere/City @hourly", wantErr: `time zone "Nowhere/City" is unknown`},
+		{name: "unknown_zone_tz", spec: "TZ=Mars/Base */5 * * * *", wantErr: "install the host's tzdata package"},
+		{name: "zone_local", spec: "CRON_TZ=Local @every 3s", wantNext: start.Add(3 * time.Second)},
 		// cron v3.0.1 panics on a zone prefix without a space after it.
 		{name: "zone_only", spec: "CRON_TZ=UTC", wantErr: "no schedule after it"},
 	}

@@ -83,7 +83,7 @@ func (v *validator) alibaba() {
 	case a.AccessKeyID == "" && hasSecret:
 		v.ps.add("alibaba_cloud.access_key_id", "is missing while the access key secret is set: set access_key_id, or remove the secret to use the default credential chain")
 	}
-	v.positive("alibaba_cloud.timeout", a.Timeout, "10s")
+	v.timeout("alibaba_cloud.timeout", a.Timeout, "10s")
 }
 
 func (v *validator) slack() {
@@ -112,7 +112,7 @@ func (v *validator) slack() {
 		v.ps.add("slack.api_url", "%q is not an http:// or https:// URL: give the base URL of the Slack API, such as https://slack.com/api/", s.APIURL)
 	}
 	v.positive("slack.remind_every", s.RemindEvery, "1h")
-	v.positive("slack.timeout", s.Timeout, "5s")
+	v.timeout("slack.timeout", s.Timeout, "5s")
 }
 
 func (v *validator) mysql() {
@@ -120,8 +120,8 @@ func (v *validator) mysql() {
 	if m.User == "" {
 		v.ps.add("mysql.user", "is empty: give the MySQL user the probes log in as, such as dts_probe")
 	}
-	v.positive("mysql.connect_timeout", m.ConnectTimeout, "2s")
-	v.positive("mysql.read_timeout", m.ReadTimeout, "2s")
+	v.timeout("mysql.connect_timeout", m.ConnectTimeout, "2s")
+	v.timeout("mysql.read_timeout", m.ReadTimeout, "2s")
 	if msg := checkTLS(m.TLS); msg != "" {
 		v.ps.add("mysql.tls", "%s", msg)
 	}
@@ -134,6 +134,22 @@ func (v *validator) mysql() {
 func (v *validator) positive(path string, d time.Duration, example string) {
 	if d <= 0 {
 		v.ps.add(path, "%s is not positive: use a duration such as %s", d, example)
+	}
+}
+
+// minTimeout is the smallest network timeout accepted. A smaller one, such
+// as 500us or 2ns, is most likely a mistyped unit, and it would make
+// nearly every connect or request time out.
+const minTimeout = time.Millisecond
+
+// timeout reports a network timeout that is not positive or is below
+// minTimeout.
+func (v *validator) timeout(path string, d time.Duration, example string) {
+	switch {
+	case d <= 0:
+		v.positive(path, d, example)
+	case d < minTimeout:
+		v.ps.add(path, "%s is too small: use at least %s, and usually a duration such as %s", d, minTimeout, example)
 	}
 }
 

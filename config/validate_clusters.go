@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -35,6 +37,10 @@ func (v *validator) clusters() {
 		if len(c.Nodes) == 0 {
 			v.ps.add(path+".nodes", "cluster %q has no nodes: list at least one node", c.Name)
 		}
+		// Two nodes of one cluster at one address would always report a
+		// duplicate identity. Clusters may share servers, as a test fleet
+		// that reuses a few servers for many clusters does.
+		addressAt := map[string]string{}
 		for j, n := range c.Nodes {
 			nodePath := indexPath(path+".nodes", j)
 			switch prev, dup := nodeAt[n.Name]; {
@@ -46,6 +52,13 @@ func (v *validator) clusters() {
 				nodeAt[n.Name] = nodePath
 			}
 			v.node(nodePath, n)
+			if key := addressKey(n.Address); key != "" {
+				if prev, dup := addressAt[key]; dup {
+					v.ps.add(nodePath+".address", "%q is already the address of %s, so both nodes would probe one server and report a duplicate identity: give each node of a cluster the address of its own server", n.Address, prev)
+				} else {
+					addressAt[key] = fmt.Sprintf("%s (%s)", nodePath, n.Name)
+				}
+			}
 			if key := endpointKey(n.DTS); key != "" {
 				if prev, dup := endpointAt[key]; dup {
 					v.ps.add(nodePath+".dts", "same DTS endpoint as %s, so an endpoint read from DTS could not be mapped back to one node: give each node its own instance_id, ip or port", prev)
@@ -68,10 +81,10 @@ func (v *validator) node(path string, n Node) {
 		v.ps.add(path+".user", "is empty: give the MySQL user, or leave the key out to use mysql.user")
 	}
 	if v.present[path+".connect_timeout"] {
-		v.positive(path+".connect_timeout", n.ConnectTimeout, "2s")
+		v.timeout(path+".connect_timeout", n.ConnectTimeout, "2s")
 	}
 	if v.present[path+".read_timeout"] {
-		v.positive(path+".read_timeout", n.ReadTimeout, "2s")
+		v.timeout(path+".read_timeout", n.ReadTimeout, "2s")
 	}
 	if v.present[path+".tls"] {
 		if msg := checkTLS(n.TLS); msg != "" {
@@ -122,6 +135,26 @@ func (v *validator) dts(path string, d DTSEndpoint) {
 	case d.Port < 1 || d.Port > 65535:
 		v.ps.add(path+".port", "%d is out of range: use 1-65535", d.Port)
 	}
+}
+
+// addressKey returns a node address in a form where two spellings of one
+// host and port compare equal: host names in lower case without a final
+// dot, IP addresses and ports in canonical form. It returns "" for an
+// address that is not host:port, which is reported on its own.
+func addressKey(address string) string {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil || host == "" {
+		return ""
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return ""
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if addr, err := netip.ParseAddr(host); err == nil {
+		host = addr.Unmap().String()
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n))
 }
 
 // endpointKey returns the fields by which an endpoint read from DTS is
@@ -204,6 +237,9 @@ func (v *validator) jobs() {
 		}
 		v.jobCluster(path+".source", j.Source)
 		v.jobCluster(path+".destination", j.Destination)
+		if j.TwoWay && j.Source != "" && j.Source == j.Destination {
+			v.ps.add(path+".destination", "%q is also the source: a two-way job syncs two different clusters, so name the cluster behind each side", j.Destination)
+		}
 		// An empty job region comes from an empty alibaba_cloud.region_id,
 		// which is reported there.
 		if strings.TrimSpace(j.RegionID) == "" && strings.TrimSpace(cfg.AlibabaCloud.RegionID) != "" {

@@ -281,6 +281,49 @@ func TestMariaDB_Topologies(t *testing.T) {
 		}
 	})
 
+	t.Run("writable_replica_not_applying", func(t *testing.T) {
+		// Node c receives b's writes but no longer applies them, then b
+		// becomes read-only and c writable: c must not count as the
+		// primary, because it lacks the write made on b.
+		if err := cc.Exec(ctx, "STOP SLAVE SQL_THREAD"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Exec(ctx, "CREATE DATABASE not_applied_on_c"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetReadOnly(ctx, 1, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetReadOnly(ctx, 2, false); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			for _, step := range []func() error{
+				func() error { return c.SetReadOnly(ctx, 2, true) },
+				func() error { return c.SetReadOnly(ctx, 1, false) },
+				func() error { return cc.Exec(ctx, "START SLAVE SQL_THREAD") },
+				func() error { return c.WaitReplicated(ctx) },
+			} {
+				if err := step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}()
+
+		statuses := p.Probe(ctx, targets)
+		r := statuses[2].Replica
+		if r == nil || r.IORunning != "Yes" || r.SQLRunning || r.SourcePort != b.Port {
+			t.Fatalf("%s: Replica = %+v, want IO running and SQL stopped from port %d", cc.Name, r, b.Port)
+		}
+		v := Decide(c.Name, statuses, nil)
+		checkVerdict(t, v, VerdictReplicaNotApplying, "")
+		for _, part := range []string{cc.Address, b.Address, "stopped applying what it receives from " + b.Name} {
+			if !strings.Contains(v.Reason, part) {
+				t.Errorf("Reason = %q, want it to contain %q", v.Reason, part)
+			}
+		}
+	})
+
 	t.Run("wrong_password", func(t *testing.T) {
 		wrong := slices.Clone(targets)
 		wrong[0].Password = testPassword

@@ -150,8 +150,9 @@ func (p *Prober) dropLocked(pl *pool) error {
 
 // newConnector returns a driver connector for t. It takes a mysql.Config
 // rather than a DSN string, so no string holding the password is ever
-// built. The driver's timeout, readTimeout and writeTimeout bound every
-// dial, read and write.
+// built. The driver's timeout bounds the TCP dial only, and its
+// readTimeout and writeTimeout bound every later read and write, the
+// reads and writes of the handshake included.
 func newConnector(t Target, log *slog.Logger) (driver.Connector, error) {
 	connect, read := timeouts(t)
 	cfg := mysql.NewConfig()

@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-// Target is one server to probe.
+// Target is one server to probe. ConnectTimeout bounds the TCP connect.
+// ReadTimeout bounds each network read and write, the MySQL handshake
+// included. A probe gives up after ConnectTimeout + ReadTimeout at most.
 type Target struct {
 	Cluster        string
 	Name           string
@@ -94,7 +96,7 @@ type Replication struct {
 	// SourceUUID is empty on MariaDB, which has no such column.
 	SourceUUID  string
 	IORunning   string // "Yes", "No" or "Connecting"
-	SQLRunning  bool
+	SQLRunning  bool   // true only for "Yes", so an unfamiliar state counts as stopped
 	LastIOError string
 }
 

@@ -131,9 +131,25 @@ func (p *Prober) probeOne(ctx context.Context, t Target) Status {
 			st = p.abandon(ctx, pl, t, start, limit)
 		}
 	}
-	p.log.Debug("node probed", "cluster", t.Cluster, "node", t.Name, "address", t.Address,
-		"identity", st.Identity, "code", string(st.ErrKind), "err", st.Err, "duration", st.Duration)
+	p.logProbed(ctx, st)
 	return st
+}
+
+// logProbed writes the debug line of one probe. The code and err keys
+// appear only when the probe failed, and identity only when it did not.
+func (p *Prober) logProbed(ctx context.Context, st Status) {
+	if !p.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	t := st.Target
+	attrs := []any{"cluster", t.Cluster, "node", t.Name, "address", t.Address}
+	if st.Answered() {
+		attrs = append(attrs, "identity", st.Identity)
+	} else {
+		attrs = append(attrs, "code", string(st.ErrKind), "err", st.Err)
+	}
+	attrs = append(attrs, "duration", st.Duration)
+	p.log.DebugContext(ctx, "node probed", attrs...)
 }
 
 // abandon builds the status of a probe whose worker is still blocked when

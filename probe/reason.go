@@ -3,21 +3,27 @@ package probe
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// The functions below write Verdict.Reason: what was found, naming each
-// node by name and address, and what the person on call should check.
+// The functions below write Verdict.Reason: first what the probes found,
+// naming each node by name and address, then one sentence of what the
+// person on call should check or do. A safe verdict needs no advice.
 
 func identityChangedReason(cluster string, changed []int, statuses []Status, previous map[string]string) string {
 	var b strings.Builder
 	for _, i := range changed {
 		s := statuses[i]
-		fmt.Fprintf(&b, "Node %s of cluster %s now reports identity %s (%s) instead of %s, so its address may reach a different server. ",
+		fmt.Fprintf(&b, "Node %s of cluster %s now reports identity %s (%s) instead of %s, so its address reaches a different server. ",
 			label(s), cluster, s.Identity, s.IdentitySource, previous[s.Target.Name])
 	}
-	b.WriteString("Check which server listens at that address and whether the configuration still names the right one.")
+	where := "that address"
+	if len(changed) > 1 {
+		where = "those addresses"
+	}
+	fmt.Fprintf(&b, "Check which server listens at %s and whether the configuration still names the right one.", where)
 	return b.String()
 }
 
@@ -25,19 +31,19 @@ func duplicateReason(cluster string, groups [][]int, statuses []Status) string {
 	var b strings.Builder
 	for _, g := range groups {
 		nodes := pick(statuses, g)
-		fmt.Fprintf(&b, "Nodes %s of cluster %s report the same identity %s (%s). ",
+		fmt.Fprintf(&b, "Nodes %s of cluster %s report the same identity %s (%s), so they are one server reached twice or clones of one data directory. ",
 			joinLabels(nodes, label), cluster, nodes[0].Identity, nodes[0].IdentitySource)
 	}
-	b.WriteString("This happens after cloning a data directory, or when two node entries reach one server. Check the node addresses in the configuration, and give each server its own identity (on MySQL, remove auto.cnf and restart).")
+	b.WriteString("Check the node addresses in the configuration, and give each cloned server its own identity (on MySQL, delete auto.cnf from its data directory and restart it).")
 	return b.String()
 }
 
 func noPrimaryReason(cluster string, statuses []Status, answered []int, unanswered []Status) string {
 	if len(statuses) == 0 {
-		return fmt.Sprintf("Cluster %s has no node to probe.", cluster)
+		return fmt.Sprintf("Cluster %s has no node to probe. Add its nodes to the configuration.", cluster)
 	}
 	if len(answered) == 0 {
-		return fmt.Sprintf("No node of cluster %s answered: %s. Check the network path to the nodes and the probe user's password and grants. A failed probe says nothing about a node's role.",
+		return fmt.Sprintf("No node of cluster %s answered, so no node's role is known: %s. Check the network path to each node, and the probe user's password and grants.",
 			cluster, joinLabels(unanswered, labelWithError))
 	}
 	readOnly := pick(statuses, answered)
@@ -45,24 +51,40 @@ func noPrimaryReason(cluster string, statuses []Status, answered []int, unanswer
 	if len(readOnly) > 1 {
 		verb = "are"
 	}
-	return fmt.Sprintf("No node of cluster %s that answered is writable: %s %s read-only. Check whether a failover is in progress, and set read_only=OFF on the intended primary.%s",
-		cluster, joinLabels(readOnly, labelWithFlags), verb, unansweredSentence(unanswered))
+	check := "Check whether a switchover is in progress, and if not"
+	if len(unanswered) > 0 {
+		check = fmt.Sprintf("Check whether a switchover is in progress or whether %s is the primary, and if neither", joinNames(unanswered, "or"))
+	}
+	return fmt.Sprintf("No node of cluster %s that answered is writable: %s %s read-only.%s %s, set read_only=OFF on the intended primary.",
+		cluster, joinLabels(readOnly, labelWithFlags), verb, unansweredSentence(unanswered), check)
 }
 
 func splitBrainReason(cluster string, writable []Status, unanswered []Status) string {
-	return fmt.Sprintf("Nodes %s of cluster %s are writable, so clients may be writing to more than one of them. Decide which one is the primary, set read_only=ON on the others, and check them for writes that did not replicate.%s",
+	return fmt.Sprintf("Nodes %s of cluster %s are writable, so clients may be writing to more than one of them.%s Set read_only=ON on every node but the real primary, then check the others for writes that did not replicate.",
 		joinLabels(writable, label), cluster, unansweredSentence(unanswered))
 }
 
 func replicatingReason(cluster string, primary Status, statuses []Status, source int, found bool, unanswered []Status) string {
 	r := primary.Replica
-	from := net.JoinHostPort(r.SourceHost, strconv.Itoa(r.SourcePort)) + ", which matches no configured node"
+	address := net.JoinHostPort(r.SourceHost, strconv.Itoa(r.SourcePort))
+	from := address + ", which matches no configured node, so that source"
+	suspect := address
 	if found {
 		s := statuses[source]
-		from = fmt.Sprintf("%s, which did not answer (%s)", label(s), errorWords(s.ErrKind))
+		from = fmt.Sprintf("%s, which did not answer (%s), so %s", label(s), errorWords(s.ErrKind), s.Target.Name)
+		suspect = s.Target.Name
+		// The source is already named with its error.
+		unanswered = slices.DeleteFunc(slices.Clone(unanswered), func(u Status) bool { return u.Target == s.Target })
 	}
-	return fmt.Sprintf("%s is the only writable node of cluster %s, but its replication IO thread is %s from %s. That source may still be the real primary: make sure it is stopped or read-only, then run STOP REPLICA on %s.%s",
-		label(primary), cluster, ioState(r.IORunning), from, primary.Target.Name, unansweredSentence(unanswered))
+	return fmt.Sprintf("%s is the only writable node of cluster %s, but its replication IO thread is %s from %s may still be the real primary.%s Make sure %s is stopped or read-only, then run STOP REPLICA on %s.",
+		label(primary), cluster, ioState(r.IORunning), from, unansweredSentence(unanswered), suspect, primary.Target.Name)
+}
+
+func notApplyingReason(cluster string, primary, source Status, unanswered []Status) string {
+	name := primary.Target.Name
+	return fmt.Sprintf("%s is the only writable node of cluster %s, but it has stopped applying what it receives from %s, which answered as read-only. Its replication IO thread is %s while its SQL thread is stopped, so %s may lack transactions that %s has.%s Run START REPLICA SQL_THREAD on %s and wait for it to catch up, or run STOP REPLICA on %s if it really is the new primary.",
+		label(primary), cluster, label(source), ioState(primary.Replica.IORunning), name, source.Target.Name,
+		unansweredSentence(unanswered), name, name)
 }
 
 func primaryReason(cluster string, statuses []Status, w int, unanswered []Status) string {
@@ -138,8 +160,22 @@ func joinLabels(nodes []Status, f func(Status) string) string {
 	for i, s := range nodes {
 		parts[i] = f(s)
 	}
+	return joinWords(parts, "and")
+}
+
+// joinNames lists the names of nodes as "a, b or c", with conjunction
+// before the last name.
+func joinNames(nodes []Status, conjunction string) string {
+	parts := make([]string, len(nodes))
+	for i, s := range nodes {
+		parts[i] = s.Target.Name
+	}
+	return joinWords(parts, conjunction)
+}
+
+func joinWords(parts []string, conjunction string) string {
 	if len(parts) <= 1 {
 		return strings.Join(parts, "")
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	return strings.Join(parts[:len(parts)-1], ", ") + " " + conjunction + " " + parts[len(parts)-1]
 }

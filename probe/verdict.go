@@ -25,6 +25,10 @@ const (
 	// from a host that matches no configured node, so that source may still
 	// be the real primary.
 	VerdictReplicatingPrimary VerdictKind = "writable_replica"
+	// VerdictReplicaNotApplying: the only writable node receives from a
+	// node that answered (IO thread running or connecting) but its SQL
+	// thread is stopped, so it may lack transactions its source has.
+	VerdictReplicaNotApplying VerdictKind = "replica_not_applying"
 	// VerdictIdentityChanged: a node's identity differs from the previous
 	// probe, so its address now reaches another server.
 	VerdictIdentityChanged VerdictKind = "identity_changed"
@@ -58,7 +62,13 @@ func (v Verdict) Safe() bool { return v.Kind == VerdictPrimary && v.Primary != n
 //  4. two or more writable nodes: [VerdictSplitBrain];
 //  5. one writable node whose replication IO thread runs from a source
 //     that is not a node that answered: [VerdictReplicatingPrimary];
-//  6. otherwise [VerdictPrimary] with that node.
+//  6. one writable node whose IO thread runs from a node that answered
+//     while its SQL thread does not: [VerdictReplicaNotApplying];
+//  7. otherwise [VerdictPrimary] with that node.
+//
+// A writable node whose IO and SQL threads both run from a read-only node
+// that answered is still the primary: that is master-master replication
+// with a passive read-only side.
 //
 // A node that did not answer is never counted as writable or read-only. It
 // is listed in Unanswered whatever the verdict, and it does not block a
@@ -110,6 +120,11 @@ func Decide(cluster string, statuses []Status, previous map[string]string) Verdi
 		if !found || !statuses[source].Answered() {
 			v.Kind = VerdictReplicatingPrimary
 			v.Reason = replicatingReason(cluster, primary, statuses, source, found, v.Unanswered)
+			return v
+		}
+		if !primary.Replica.SQLRunning {
+			v.Kind = VerdictReplicaNotApplying
+			v.Reason = notApplyingReason(cluster, primary, statuses[source], v.Unanswered)
 			return v
 		}
 	}

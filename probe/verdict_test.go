@@ -65,6 +65,22 @@ func withUUID(s Status, uuid string) Status {
 	return s
 }
 
+// notApplying returns s with its replication SQL thread stopped.
+func notApplying(s Status) Status {
+	r := *s.Replica
+	r.SQLRunning = false
+	s.Replica = &r
+	return s
+}
+
+// applying returns s with its replication SQL thread running.
+func applying(s Status) Status {
+	r := *s.Replica
+	r.SQLRunning = true
+	s.Replica = &r
+	return s
+}
+
 func fallbackIdentity(s Status, identity string) Status {
 	s.Identity, s.IdentitySource = identity, IdentityServerID
 	return s
@@ -85,6 +101,8 @@ func TestDecide(t *testing.T) {
 		primary    string   // name of Verdict.Primary, "" for none
 		unanswered []string // names in Verdict.Unanswered
 		reason     []string // substrings Verdict.Reason must contain
+		once       []string // substrings Verdict.Reason must contain exactly once
+		advice     string   // the start of Verdict.Reason's last sentence
 	}{
 		{
 			name: "one_writable_two_replicas",
@@ -105,7 +123,9 @@ func TestDecide(t *testing.T) {
 				readOnly("c", addrC, "uid-c"),
 			},
 			want:   VerdictNoPrimary,
-			reason: []string{"a (127.0.0.1:3307)", "b (127.0.0.1:3308)", "c (127.0.0.1:3309)", "read_only=OFF"},
+			reason: []string{"a (127.0.0.1:3307)", "b (127.0.0.1:3308)", "c (127.0.0.1:3309)"},
+			once:   []string{"read_only=OFF", "switchover"},
+			advice: "Check whether a switchover is in progress, and if not, set read_only=OFF",
 		},
 		{
 			name: "two_writable_after_partition_heals",
@@ -115,7 +135,9 @@ func TestDecide(t *testing.T) {
 				readOnly("c", addrC, "uid-c"),
 			},
 			want:   VerdictSplitBrain,
-			reason: []string{"a (127.0.0.1:3307) and b (127.0.0.1:3308)", "read_only=ON"},
+			reason: []string{"a (127.0.0.1:3307) and b (127.0.0.1:3308)"},
+			once:   []string{"read_only=ON"},
+			advice: "Set read_only=ON on every node but the real primary",
 		},
 		{
 			name: "three_writable",
@@ -137,6 +159,7 @@ func TestDecide(t *testing.T) {
 			want:       VerdictSplitBrain,
 			unanswered: []string{"c"},
 			reason:     []string{"c (127.0.0.1:3309, timed out)"},
+			advice:     "Set read_only=ON",
 		},
 		{
 			name: "duplicate_identity_with_writable",
@@ -146,7 +169,8 @@ func TestDecide(t *testing.T) {
 				readOnly("c", addrC, "uid-c"),
 			},
 			want:   VerdictDuplicateIdentity,
-			reason: []string{"a (127.0.0.1:3307) and b (127.0.0.1:3308)", "uid-a", "cloning a data directory"},
+			reason: []string{"a (127.0.0.1:3307) and b (127.0.0.1:3308)", "uid-a", "clones of one data directory"},
+			advice: "Check the node addresses in the configuration",
 		},
 		{
 			name: "duplicate_identity_without_writable",
@@ -183,7 +207,9 @@ func TestDecide(t *testing.T) {
 			},
 			want:       VerdictReplicatingPrimary,
 			unanswered: []string{"a"},
-			reason:     []string{"b (127.0.0.1:3308)", "running from a (127.0.0.1:3307), which did not answer (timed out)", "STOP REPLICA on b"},
+			reason:     []string{"b (127.0.0.1:3308)", "running from a (127.0.0.1:3307), which did not answer (timed out)"},
+			once:       []string{"a (127.0.0.1:3307"},
+			advice:     "Make sure a is stopped or read-only, then run STOP REPLICA on b",
 		},
 		{
 			name: "writable_io_connecting_from_unanswered_node",
@@ -203,6 +229,7 @@ func TestDecide(t *testing.T) {
 			},
 			want:   VerdictReplicatingPrimary,
 			reason: []string{"running from 10.9.9.9:3306, which matches no configured node"},
+			advice: "Make sure 10.9.9.9:3306 is stopped or read-only, then run STOP REPLICA on a",
 		},
 		{
 			name: "writable_io_connecting_from_unknown_host",
@@ -248,6 +275,69 @@ func TestDecide(t *testing.T) {
 				readOnly("b", addrB, "uid-b"),
 			},
 			want: VerdictReplicatingPrimary,
+		},
+		{
+			name: "writable_sql_stopped_io_running_from_read_only",
+			statuses: []Status{
+				unanswered("a", addrA, ErrRefused),
+				replicating(readOnly("b", addrB, "uid-b"), "127.0.0.1", 3307, "Connecting"),
+				notApplying(replicating(writable("c", addrC, "uid-c"), "127.0.0.1", 3308, "Yes")),
+			},
+			want:       VerdictReplicaNotApplying,
+			unanswered: []string{"a"},
+			reason: []string{
+				"c (127.0.0.1:3309) is the only writable node",
+				"stopped applying what it receives from b (127.0.0.1:3308), which answered as read-only",
+				"IO thread is running while its SQL thread is stopped, so c may lack transactions",
+				"a (127.0.0.1:3307, connection refused) did not answer",
+			},
+			once:   []string{"START REPLICA SQL_THREAD on c", "STOP REPLICA on c"},
+			advice: "Run START REPLICA SQL_THREAD on c and wait for it to catch up",
+		},
+		{
+			name: "writable_sql_stopped_io_connecting_to_read_only",
+			statuses: []Status{
+				readOnly("a", addrA, "uid-a"),
+				notApplying(replicating(writable("b", addrB, "uid-b"), "127.0.0.1", 3307, "Connecting")),
+			},
+			want:   VerdictReplicaNotApplying,
+			reason: []string{"from a (127.0.0.1:3307)", "IO thread is connecting while its SQL thread is stopped"},
+		},
+		{
+			name: "writable_sql_stopped_source_by_uuid",
+			statuses: []Status{
+				withUUID(notApplying(replicating(mysqlNode("a", addrA, "uuid-a", false, false), "db-b.internal", 3306, "Yes")), "uuid-b"),
+				mysqlNode("b", addrB, "uuid-b", true, true),
+			},
+			want:   VerdictReplicaNotApplying,
+			reason: []string{"from b (127.0.0.1:3308)"},
+		},
+		{
+			name: "writable_sql_stopped_io_stopped",
+			statuses: []Status{
+				readOnly("a", addrA, "uid-a"),
+				notApplying(replicating(writable("b", addrB, "uid-b"), "127.0.0.1", 3307, "No")),
+			},
+			want:    VerdictPrimary,
+			primary: "b",
+		},
+		{
+			name: "writable_sql_stopped_source_unanswered",
+			statuses: []Status{
+				unanswered("a", addrA, ErrTimeout),
+				notApplying(replicating(writable("b", addrB, "uid-b"), "127.0.0.1", 3307, "Yes")),
+			},
+			want:       VerdictReplicatingPrimary,
+			unanswered: []string{"a"},
+		},
+		{
+			name: "writable_sql_running_io_connecting_to_read_only",
+			statuses: []Status{
+				readOnly("a", addrA, "uid-a"),
+				applying(replicating(writable("b", addrB, "uid-b"), "127.0.0.1", 3307, "Connecting")),
+			},
+			want:    VerdictPrimary,
+			primary: "b",
 		},
 		{
 			name: "master_master_passive_read_only",
@@ -379,6 +469,7 @@ func TestDecide(t *testing.T) {
 			want:       VerdictNoPrimary,
 			unanswered: []string{"b"},
 			reason:     []string{"a (127.0.0.1:3307) is read-only", "b (127.0.0.1:3308, access denied) did not answer", "role is unknown"},
+			advice:     "Check whether a switchover is in progress or whether b is the primary, and if neither, set read_only=OFF",
 		},
 		{
 			name:       "too_many_connections_beside_read_only",
@@ -420,6 +511,7 @@ func TestDecide(t *testing.T) {
 			want:       VerdictNoPrimary,
 			unanswered: []string{"a", "b", "c"},
 			reason:     []string{"No node of cluster orders answered", "a (127.0.0.1:3307, timed out), b (127.0.0.1:3308, access denied) and c (127.0.0.1:3309, error)"},
+			advice:     "Check the network path to each node",
 		},
 		{
 			name:     "no_nodes",
@@ -436,6 +528,7 @@ func TestDecide(t *testing.T) {
 			previous: map[string]string{"a": "uid-old", "b": "uid-b"},
 			want:     VerdictIdentityChanged,
 			reason:   []string{"a (127.0.0.1:3307)", "uid-new", "uid-old"},
+			advice:   "Check which server listens at that address",
 		},
 		{
 			name: "identity_changed_beats_split_brain",
@@ -552,11 +645,28 @@ func TestDecide(t *testing.T) {
 					t.Errorf("Reason = %q, want it to contain %q", v.Reason, part)
 				}
 			}
+			for _, part := range tt.once {
+				if n := strings.Count(v.Reason, part); n != 1 {
+					t.Errorf("Reason = %q, contains %q %d times, want once", v.Reason, part, n)
+				}
+			}
+			if got := lastSentence(v.Reason); !strings.HasPrefix(got, tt.advice) {
+				t.Errorf("last sentence of Reason = %q, want it to start with %q", got, tt.advice)
+			}
 			if strings.Contains(v.Reason, "secret") {
 				t.Errorf("Reason = %q, contains the password", v.Reason)
 			}
 		})
 	}
+}
+
+// lastSentence returns the last sentence of a reason. Addresses such as
+// 127.0.0.1 hold no ". ", so that separator ends a sentence.
+func lastSentence(reason string) string {
+	if i := strings.LastIndex(reason, ". "); i >= 0 {
+		return reason[i+2:]
+	}
+	return reason
 }
 
 // TestDecide_DoesNotModifyInput checks that Decide leaves the caller's
