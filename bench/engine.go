@@ -68,6 +68,7 @@ func newEngineSet(cfg *config.Config) (*engineSet, error) {
 
 // close releases the connections and the notifier.
 func (s *engineSet) close() {
+	_ = s.engine.Close()
 	s.notifier.Close()
 	_ = s.prober.Close()
 }

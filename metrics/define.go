@@ -74,7 +74,7 @@ func (m *Metrics) define() {
 	})
 	m.ticks = f.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "ticks_total",
-		Help: "Reconciliation ticks, by result: ok, or incomplete when the state of some job could not be determined.",
+		Help: "Reconciliation ticks, by result: ok when the tick ran to its end, whatever it found, or incomplete when it stopped early (a panic, a cancellation or a shutdown).",
 	}, []string{"result"})
 	m.lastGoodTick = f.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "last_successful_tick_timestamp_seconds",

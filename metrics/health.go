@@ -53,7 +53,7 @@ func (m *Metrics) Ready() error {
 
 	if m.lastSuccess.IsZero() {
 		if m.lastTickFailed {
-			return errors.New("no successful tick yet, and the latest one could not determine the state of every job")
+			return errors.New("no successful tick yet, and the latest one stopped early")
 		}
 		return errors.New("no successful tick yet")
 	}

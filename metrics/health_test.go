@@ -59,7 +59,7 @@ func TestReadyz(t *testing.T) {
 			name:     "after_incomplete_tick",
 			do:       func() { m.TickEnded(time.Second, false, clock.Now()) },
 			wantCode: 503,
-			wantBody: "latest one could not determine",
+			wantBody: "latest one stopped early",
 		},
 		{name: "after_ok_tick", do: func() { m.TickEnded(time.Second, true, clock.Now()) }, wantCode: 200, wantBody: "ready"},
 		{name: "three_intervals_later", do: func() { clock.Advance(30 * time.Second) }, wantCode: 200, wantBody: "ready"},

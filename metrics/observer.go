@@ -21,6 +21,7 @@ var verdictKinds = []string{
 	string(probe.VerdictDuplicateIdentity),
 	string(probe.VerdictReplicatingPrimary),
 	string(probe.VerdictIdentityChanged),
+	string(probe.VerdictReplicaNotApplying),
 }
 
 // switchResults are the results an endpoint switch ends with.

@@ -19,6 +19,10 @@ const (
 	// KindSwitchFailed: the call was refused, the task ended Failed, or it
 	// did not end within the switch timeout.
 	KindSwitchFailed Kind = "switch_failed"
+	// KindSwitchUnknown: the outcome of a switch call is unknown, such as
+	// after a timeout of the call, or DTS does not know its task. DTS may
+	// have switched.
+	KindSwitchUnknown Kind = "switch_unknown"
 	// KindUnsafe: a cluster or job is in a state that blocks any switch
 	// (no primary, split brain, endpoint matching no node, ...).
 	KindUnsafe Kind = "unsafe"
@@ -28,6 +32,9 @@ const (
 	KindRecovered Kind = "recovered"
 	// KindAudit: the summary of an audit run.
 	KindAudit Kind = "audit"
+	// KindStateFile: the state file could not be read, written or locked.
+	// The event names no job or cluster; Reason names the file.
+	KindStateFile Kind = "state_file"
 )
 
 // Node describes a MySQL node in a message.

@@ -120,6 +120,8 @@ func headline(ev Event) string {
 		return "Switch finished"
 	case KindSwitchFailed:
 		return "Switch failed"
+	case KindSwitchUnknown:
+		return "Switch outcome unknown"
 	case KindHeld:
 		return "Switch held back"
 	case KindUnsafe:
@@ -131,6 +133,8 @@ func headline(ev Event) string {
 		return "Recovered"
 	case KindAudit:
 		return "Audit summary"
+	case KindStateFile:
+		return "State file problem"
 	case "":
 		return "Notice"
 	}

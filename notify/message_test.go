@@ -81,6 +81,17 @@ func TestRender_Text(t *testing.T) {
 
 	recovered := Event{Kind: KindRecovered, Key: "cluster/orders", Cluster: "orders", New: nodeB, Verdict: "ok"}
 
+	unknown := jobEvent(KindSwitchUnknown)
+	unknown.Result = "the outcome of the switch call is unknown"
+	unknown.Reason = "read timeout. DTS is read again before any new call"
+
+	stateFile := Event{
+		Kind:   KindStateFile,
+		Key:    "state",
+		Result: "state file not written",
+		Reason: "The state file /var/lib/dts-reconciler/state.json could not be written",
+	}
+
 	audit := Event{Kind: KindAudit, Key: "audit", DryRun: true, Text: "job  direction  state\ndtsexjk1alb116xxxx  Forward  drift"}
 
 	tests := []struct {
@@ -118,6 +129,19 @@ func TestRender_Text(t *testing.T) {
 			want: "Switch failed: dtsexjk1alb116xxxx Forward Source\n" + jobLines + nodeLines +
 				"\nResult: task 1234 Failed\nDuration: 10m\nTask id: 1234" +
 				"\nReason: the task ended Failed; check the task in the DTS console before the cooldown ends",
+		},
+		{
+			name: "switch_unknown",
+			post: post{ev: unknown},
+			want: "Switch outcome unknown: dtsexjk1alb116xxxx Forward Source\n" + jobLines + nodeLines +
+				"\nResult: the outcome of the switch call is unknown" +
+				"\nReason: read timeout. DTS is read again before any new call",
+		},
+		{
+			name: "state_file",
+			post: post{ev: stateFile},
+			want: "State file problem\nResult: state file not written\n" +
+				"Reason: The state file /var/lib/dts-reconciler/state.json could not be written",
 		},
 		{
 			name: "held",

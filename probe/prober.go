@@ -41,6 +41,10 @@ type Prober struct {
 	mu     sync.Mutex
 	pools  map[poolKey]*pool
 	closed bool
+	// timedOut holds the targets whose last probe timed out. Probe starts
+	// them first, so that a hung node's time runs from the start of the
+	// call and not from after every healthy node has been started.
+	timedOut map[poolKey]bool
 }
 
 // New returns a Prober with no open connection.
@@ -58,6 +62,7 @@ func New(opts Options) *Prober {
 		log:        log.With("component", "probe"),
 		readStatus: readNode,
 		pools:      make(map[poolKey]*pool),
+		timedOut:   make(map[poolKey]bool),
 	}
 }
 
@@ -75,7 +80,7 @@ func New(opts Options) *Prober {
 func (p *Prober) Probe(ctx context.Context, targets []Target) []Status {
 	out := make([]Status, len(targets))
 	var wg sync.WaitGroup
-	for i := range targets {
+	for _, i := range p.startOrder(targets) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -88,10 +93,45 @@ func (p *Prober) Probe(ctx context.Context, targets []Target) []Status {
 			}
 			out[i] = p.probeOne(ctx, targets[i])
 			<-p.slots
+			p.noteTimeout(targets[i], out[i].ErrKind == ErrTimeout)
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// startOrder returns the indexes of targets with the ones that timed out
+// at their last probe first, each group in its given order.
+func (p *Prober) startOrder(targets []Target) []int {
+	order := make([]int, 0, len(targets))
+	p.mu.Lock()
+	for i, t := range targets {
+		if p.timedOut[keyOf(t)] {
+			order = append(order, i)
+		}
+	}
+	slow := len(order)
+	for i, t := range targets {
+		if !p.timedOut[keyOf(t)] {
+			order = append(order, i)
+		}
+	}
+	p.mu.Unlock()
+	if slow > 0 {
+		p.log.Debug("probing first the nodes that timed out last time", "count", slow)
+	}
+	return order
+}
+
+// noteTimeout records whether the last probe of t timed out.
+func (p *Prober) noteTimeout(t Target, timedOut bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if timedOut {
+		p.timedOut[keyOf(t)] = true
+	} else {
+		delete(p.timedOut, keyOf(t))
+	}
 }
 
 // probeOne probes one target and returns within the target's time limit,
@@ -205,6 +245,11 @@ func (p *Prober) Retain(targets []Target) {
 	for k, pl := range p.pools {
 		if !keep[k] {
 			p.dropLocked(pl)
+		}
+	}
+	for k := range p.timedOut {
+		if !keep[k] {
+			delete(p.timedOut, k)
 		}
 	}
 }

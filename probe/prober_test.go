@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -286,5 +287,32 @@ func TestProbe_EmptyAddress(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(st.Err), "empty address") {
 		t.Errorf("Err = %v, want it to mention the empty address", st.Err)
+	}
+}
+
+func TestProber_StartsTimedOutFirst(t *testing.T) {
+	p := New(Options{Logger: quietLogger()})
+	defer p.Close()
+	p.readStatus = func(ctx context.Context, pl *pool, tg Target, start time.Time, readTimeout time.Duration) Status {
+		if tg.Name == "b" {
+			return Status{Target: tg, ProbedAt: start, Err: context.DeadlineExceeded, ErrKind: ErrTimeout}
+		}
+		return Status{Target: tg, ProbedAt: start}
+	}
+	targets := []Target{
+		testTarget("a", "127.0.0.1:20001", "probe", "pw"),
+		testTarget("b", "127.0.0.1:20002", "probe", "pw"),
+		testTarget("c", "127.0.0.1:20003", "probe", "pw"),
+	}
+	if got, want := p.startOrder(targets), []int{0, 1, 2}; !slices.Equal(got, want) {
+		t.Errorf("start order before any probe = %v, want %v", got, want)
+	}
+	p.Probe(context.Background(), targets)
+	if got, want := p.startOrder(targets), []int{1, 0, 2}; !slices.Equal(got, want) {
+		t.Errorf("start order after b timed out = %v, want %v", got, want)
+	}
+	p.Retain(targets[:1])
+	if got, want := p.startOrder(targets), []int{0, 1, 2}; !slices.Equal(got, want) {
+		t.Errorf("start order after b was removed = %v, want %v", got, want)
 	}
 }

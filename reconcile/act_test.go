@@ -113,6 +113,12 @@ func TestAct_UnknownOutcome(t *testing.T) {
 	if !h.observer.has("switch job2 Forward unknown") {
 		t.Errorf("observer lines %q lack the unknown outcome", h.observer.lines)
 	}
+	// DTS may have switched: the message must not say that it failed.
+	if got, want := h.notifier.postKinds(), []notify.Kind{notify.KindSwitchUnknown}; !slices.Equal(got, want) {
+		t.Errorf("posts = %v, want %v", got, want)
+	} else if reason := h.notifier.posts[0].Reason; !contains(reason, "DTS is read again before any new call") {
+		t.Errorf("unknown outcome reason = %q, want it to say that DTS is read again first", reason)
+	}
 	if got := heldStates(h.notifier); !slices.Equal(got, []string{guardUnknownOutcome}) {
 		t.Errorf("held conditions = %q, want the destination side held [%q]", got, guardUnknownOutcome)
 	}
@@ -294,4 +300,42 @@ type emptyTaskDTS struct{ *fakeDTS }
 func (d emptyTaskDTS) Switch(ctx context.Context, req dts.SwitchRequest) (dts.SwitchResult, error) {
 	d.fakeDTS.Switch(ctx, req)
 	return dts.SwitchResult{RequestID: "req-empty"}, nil
+}
+
+// TestAct_StatusReadErrorNamesJob makes the first read of the switch
+// task's status fail: the warning names the job and endpoint besides the
+// task.
+func TestAct_StatusReadErrorNamesJob(t *testing.T) {
+	h := newHarness(t, nil)
+	h.failover("orders", "orders-b")
+	h.open().dts = &statusErrorDTS{fakeDTS: h.dts}
+	wantExit(t, h.tick(), ExitInSync)
+	line := ""
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if contains(l, `msg="read switch task status"`) {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("logs lack the failed status read:\n%s", h.logs)
+	}
+	for _, want := range []string{"job=job1", "direction=Forward", "endpoint_type=Source", "task_id=task-1", "code=Throttling"} {
+		if !contains(line, want) {
+			t.Errorf("log line %q lacks %q", line, want)
+		}
+	}
+}
+
+// statusErrorDTS fails the first read of a switch task's status.
+type statusErrorDTS struct {
+	*fakeDTS
+	failed bool
+}
+
+func (d *statusErrorDTS) SwitchStatus(ctx context.Context, regionID, taskID string) (dts.TaskStatus, error) {
+	if !d.failed {
+		d.failed = true
+		return dts.TaskStatus{}, &dts.APIError{Action: "DescribeEndpointSwitchStatus", HTTPStatus: 400, Code: "Throttling", RequestID: "req-throttled"}
+	}
+	return d.fakeDTS.SwitchStatus(ctx, regionID, taskID)
 }

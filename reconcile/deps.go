@@ -69,6 +69,7 @@ type Observer interface {
 	// "finished", "failed", "refused", "timeout" or "unknown".
 	SwitchEnded(jobID string, dir dts.Direction, result string, at time.Time)
 	// TickEnded is called after every tick; ok is false when the tick
-	// could not determine the state of some job.
+	// stopped early (a recovered panic, a cancelled context, or Drain). A
+	// tick that ran to its end is ok even when it found an unsafe cluster.
 	TickEnded(d time.Duration, ok bool, at time.Time)
 }

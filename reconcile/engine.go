@@ -8,10 +8,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dts-reconciler/config"
-	"dts-reconciler/notify"
 	"dts-reconciler/probe"
 )
 
@@ -29,7 +29,8 @@ type Deps struct {
 
 // Engine reconciles DTS jobs with the primaries of their clusters, one tick
 // at a time. Tick and Resume may be called from any goroutine but never run
-// at the same time: a call waits for the running one to end.
+// at the same time: a call waits for the running one to end. Close releases
+// the state file, and the engine must not be used after it.
 type Engine struct {
 	prober   Prober
 	dts      DTS
@@ -43,11 +44,19 @@ type Engine struct {
 	cfgMu sync.Mutex
 	next  *config.Config // set by SetConfig, taken at the start of a run
 
+	// draining is set by Drain and never cleared.
+	draining atomic.Bool
+
 	// runMu serializes Tick and Resume. The fields below belong to its holder.
 	runMu sync.Mutex
 	cfg   *config.Config
 	red   redactor
 	store *store
+	// stateLock is the state file's lock, held while the engine may write
+	// the file. It is nil in dry-run, without a state file, or when it
+	// could not be taken for a reason other than another process holding
+	// it.
+	stateLock *stateLock
 	// identities maps a cluster to the identity each of its nodes reported
 	// in its last successful probe.
 	identities map[string]map[string]string
@@ -67,6 +76,10 @@ type Engine struct {
 // <name>.corrupt-<UTC time>, logged and reported, and the engine starts with
 // an empty state, trusting what DTS reports; in dry-run it is left in place.
 // New does not follow the switch tasks the file lists: Resume does.
+//
+// Outside dry-run, New takes an exclusive lock on <state file>.lock, which
+// Close releases. It returns a *StateInUseError when another process holds
+// that lock, and an error when a newer dts-reconciler wrote the state file.
 func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	switch {
 	case cfg == nil:
@@ -103,36 +116,10 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	e.openState(cfg)
+	if err := e.openState(cfg); err != nil {
+		return nil, err
+	}
 	return e, nil
-}
-
-// openState loads the state file, moving an unreadable one aside.
-func (e *Engine) openState(cfg *config.Config) {
-	data, err := loadState(cfg.StateFile)
-	e.store = &store{path: cfg.StateFile, data: data}
-	if err == nil {
-		e.log.Debug("state file loaded", "path", cfg.StateFile, "in_flight", len(data.InFlight), "history", len(data.History))
-		return
-	}
-	reason := e.red.err(err)
-	if !cfg.DryRun {
-		aside, mvErr := moveAside(cfg.StateFile, e.clock.Now())
-		if mvErr != nil {
-			reason += "; " + e.red.err(mvErr)
-		} else {
-			reason += "; moved aside to " + aside
-		}
-	}
-	e.log.Error("state file unreadable; starting with an empty state and trusting what DTS reports", "path", cfg.StateFile, "err", reason)
-	e.notifier.Post(notify.Event{
-		Kind:   notify.KindUnsafe,
-		Key:    "state",
-		Reason: "The state file " + cfg.StateFile + " could not be read (" + reason + "). The daemon goes on with an empty state and trusts what DTS reports; check the disk and the file's owner, and whether a switch was running when it was written.",
-		Result: "state file unreadable",
-		DryRun: cfg.DryRun,
-		At:     e.clock.Now(),
-	})
 }
 
 // SetConfig replaces the configuration from the next tick on. In-memory
@@ -160,6 +147,7 @@ func (e *Engine) takeConfig() *config.Config {
 	if next.StateFile != e.store.path {
 		e.log.Warn("state_file change takes effect at the next start", "path", e.store.path)
 	}
+	next = e.lockForLive(next)
 	e.cfg, e.red = next, newRedactor(next)
 	e.forgetRemoved(next)
 	// A job's clusters or region may have changed: read DTS afresh.
@@ -190,7 +178,8 @@ func (e *Engine) forgetRemoved(cfg *config.Config) {
 // and record. It never panics: a panic inside is recovered, logged with its
 // stack, and gives a report whose exit code is 3. When ctx is cancelled the
 // tick stops at the next safe point; a switch task already accepted by DTS
-// stays in the state file for the next start.
+// stays in the state file for the next start. After Drain, the tick stops
+// before it checks another job or starts another switch.
 func (e *Engine) Tick(ctx context.Context) *Report {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
@@ -199,16 +188,39 @@ func (e *Engine) Tick(ctx context.Context) *Report {
 	if err := e.recovered("tick", func() { newTick(e, cfg, rep).run(ctx) }); err != nil {
 		rep.Error = err.Error()
 	}
+	if rep.Error == "" && ctx.Err() != nil {
+		rep.Error = "cancelled: " + ctx.Err().Error()
+	}
 	if e.stateProblem != "" {
 		rep.Problems = append(rep.Problems, "state file not written: "+e.stateProblem)
+		rep.StateFileError = e.stateProblem
 	}
 	rep.Ended = e.clock.Now()
 	code := rep.ExitCode()
 	e.logDecision("tick", fmt.Sprint(code), slog.LevelInfo, "tick ended", "exit_code", code, "jobs", len(rep.Jobs), "duration", rep.Ended.Sub(rep.Started))
+	// A tick that found an unsafe cluster still did its work: only one
+	// that stopped early counts against readiness.
 	_ = e.recovered("observer", func() {
-		e.observer.TickEnded(rep.Ended.Sub(rep.Started), code != ExitUnknown, rep.Ended)
+		e.observer.TickEnded(rep.Ended.Sub(rep.Started), rep.Error == "", rep.Ended)
 	})
 	return rep
+}
+
+// Drain makes the engine start no new work, for a process that is
+// stopping. From then on a tick checks no further job and starts no new
+// switch. A switch already started makes its remaining calls, or stops at a
+// safe point when its context ends. Drain may be called from any goroutine,
+// also while a tick runs, and cannot be undone.
+func (e *Engine) Drain() { e.draining.Store(true) }
+
+// Close releases the state file's lock, after waiting for a running Tick or
+// Resume to end. Calls after the first do nothing.
+func (e *Engine) Close() error {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	err := e.stateLock.release()
+	e.stateLock = nil
+	return err
 }
 
 // recovered runs fn and turns a panic inside it into an error, logged at
@@ -225,29 +237,6 @@ func (e *Engine) recovered(what string, fn func()) (err error) {
 	}()
 	fn()
 	return nil
-}
-
-// saveState writes the state file. A failed write is logged and reported
-// but never stops reconciliation.
-func (e *Engine) saveState() {
-	err := e.store.save()
-	if err == nil {
-		if e.stateProblem != "" {
-			e.stateProblem = ""
-			e.log.Info("state file written again", "path", e.store.path)
-			e.notifier.Clear(notify.Event{Kind: notify.KindRecovered, Key: "state", Result: "state file written", At: e.clock.Now()})
-		}
-		return
-	}
-	e.stateProblem = e.red.err(err)
-	e.log.Error("write state file", "path", e.store.path, "err", e.stateProblem)
-	e.notifier.Condition("write_failed", notify.Event{
-		Kind:   notify.KindUnsafe,
-		Key:    "state",
-		Reason: "The state file " + e.store.path + " could not be written (" + e.stateProblem + "). Switches go on, but a restart would not know about a running switch task; check the disk space and the folder's permissions.",
-		Result: "state file not written",
-		At:     e.clock.Now(),
-	})
 }
 
 // logDecision logs msg at level when the state under key differs from the

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -294,4 +295,27 @@ func TestTick_PanicIsRecovered(t *testing.T) {
 	// The engine keeps working after a panic.
 	h.dts.describeErr = nil
 	wantExit(t, h.tick(), ExitInSync)
+}
+
+// TestTick_UnsafeClusterTickIsOK checks that a tick that ran to its end is
+// ok for readiness even when it found a cluster without a primary, and
+// that a cancelled one is not.
+func TestTick_UnsafeClusterTickIsOK(t *testing.T) {
+	h := newHarness(t, nil)
+	h.failover("orders", "")
+	wantExit(t, h.tick(), ExitUnknown)
+	if !h.observer.has("tick ok=true") {
+		t.Errorf("observer lines %q, want an ok tick", h.observer.lines)
+	}
+
+	h.failover("orders", "orders-b")
+	ctx, cancel := context.WithCancel(context.Background())
+	h.dts.onStatus = func(string) { cancel() }
+	rep := h.engine.Tick(ctx)
+	if rep.Error == "" {
+		t.Errorf("report error is empty after a cancelled tick, want the cancellation")
+	}
+	if !h.observer.has("tick ok=false") {
+		t.Errorf("observer lines %q, want a tick that is not ok", h.observer.lines)
+	}
 }

@@ -31,7 +31,8 @@ const (
 func lockName(jobID string) string { return "dts-reconciler:" + jobID }
 
 // passiveGuard checks the guards that need no probe or lock: a running
-// task, the job status, the cooldown, the hourly budget and sidecar mode.
+// task, the job status, the cooldown of each endpoint, the hourly budget of
+// the job and sidecar mode.
 // It returns a guard code and the reason in words, or "" when the switch
 // may go ahead. The cooldown leaves out the switches this tick made, so a
 // job whose source and destination clusters both changed gets both sides
@@ -49,10 +50,10 @@ func (t *tick) passiveGuard(jc *jobCheck, sp *sidePlan) (string, string) {
 	}
 	if cd := t.cfg.Safety.Cooldown; cd > 0 {
 		for _, s := range sp.steps {
-			last, ok := t.e.store.lastAttempt(jc.job.ID, s.Direction, t.ownPlans)
+			last, ok := t.e.store.lastAttempt(jc.job.ID, s.Direction, s.EndpointType, t.ownPlans)
 			if ok && now.Before(last.Add(cd)) {
-				return guardCooldown, fmt.Sprintf("direction %s was switched at %s; the cooldown of %s lasts until %s",
-					s.Direction, last.UTC().Format(time.RFC3339), cd, last.Add(cd).UTC().Format(time.RFC3339))
+				return guardCooldown, fmt.Sprintf("%s/%s was switched at %s, and its cooldown of %s lasts until %s",
+					s.Direction, s.EndpointType, last.UTC().Format(time.RFC3339), cd, last.Add(cd).UTC().Format(time.RFC3339))
 			}
 		}
 	}
@@ -70,6 +71,9 @@ func (t *tick) passiveGuard(jc *jobCheck, sp *sidePlan) (string, string) {
 // guardAndAct checks every guard of a side's switch and, when none holds
 // it back, makes the calls.
 func (t *tick) guardAndAct(ctx context.Context, jc *jobCheck, sp *sidePlan) {
+	if t.stopping(jc, sp) {
+		return
+	}
 	if code, reason := t.passiveGuard(jc, sp); code != "" {
 		t.hold(jc, sp, code, reason)
 		return
@@ -78,12 +82,17 @@ func (t *tick) guardAndAct(ctx context.Context, jc *jobCheck, sp *sidePlan) {
 		t.hold(jc, sp, guardConfirm, reason)
 		return
 	}
+	t.tellDrift(jc, sp)
 	release, code, reason := t.e.lock(ctx, jc.job.ID, sp.cluster, *sp.target)
 	if code != "" {
 		t.hold(jc, sp, code, reason)
 		return
 	}
 	defer release()
+	// The confirmation probes may have taken a while: look again.
+	if t.stopping(jc, sp) {
+		return
+	}
 	t.act(ctx, jc, sp)
 }
 

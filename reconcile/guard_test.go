@@ -55,8 +55,12 @@ func TestGuard_Confirmations(t *testing.T) {
 				t.Errorf("sleeps = %v, want the confirm interval 700ms first", got)
 			}
 			if tt.flap {
-				if got := heldStates(h.notifier); !slices.Equal(got, []string{guardConfirm}) {
-					t.Errorf("held conditions = %q, want [%q]", got, guardConfirm)
+				// An unconfirmed primary is logged, not posted.
+				if got := heldStates(h.notifier); len(got) != 0 {
+					t.Errorf("held conditions = %q, want none", got)
+				}
+				if !contains(h.logs.String(), "guard="+guardConfirm) {
+					t.Errorf("logs lack the %s guard:\n%s", guardConfirm, h.logs)
 				}
 			}
 		})
@@ -269,5 +273,40 @@ func TestGuard_HeldToldOncePerChange(t *testing.T) {
 	wantExit(t, h.tick(), ExitInSync)
 	if !h.notifier.clearedKey("job/job1/held") {
 		t.Errorf("held condition not cleared after the switch")
+	}
+}
+
+// TestGuard_CooldownPerEndpoint switches the source side of a two-way job,
+// and two seconds later its destination side drifts. The destination
+// cluster is switched at once, because each endpoint cools down on its own,
+// while the endpoints switched first are still in their cooldown.
+func TestGuard_CooldownPerEndpoint(t *testing.T) {
+	h := newHarness(t, twoWayJob)
+	h.failover("orders", "orders-b")
+	wantExit(t, h.tick(), ExitInSync)
+
+	h.clock.advance(2 * time.Second)
+	h.failover("reports", "reports-b")
+	rep := h.tick()
+	wantExit(t, rep, ExitInSync)
+	wantLines(t, "switch calls", h.switchLines(), []string{
+		"switch job2 Forward/Source i-b",
+		"switch job2 Reverse/Destination i-b",
+		"switch job2 Forward/Destination 203.0.113.12",
+		"switch job2 Reverse/Source 203.0.113.12",
+	})
+	if got := endpointState(rep, "job2", dts.Forward, dts.Destination); got != StateSwitched {
+		t.Errorf("Forward/Destination state = %q, want %q", got, StateSwitched)
+	}
+
+	h.clock.advance(2 * time.Second)
+	h.failover("orders", "orders-a")
+	rep = h.tick()
+	wantExit(t, rep, ExitDrift)
+	if got := h.dts.switchCount(); got != 4 {
+		t.Errorf("switch calls = %d, want 4: the orders side is still in its cooldown", got)
+	}
+	if got := heldStates(h.notifier); !slices.Equal(got, []string{guardCooldown}) {
+		t.Errorf("held conditions = %q, want [%q]", got, guardCooldown)
 	}
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -118,14 +119,33 @@ func (h *harness) open() *Engine {
 		Notifier: h.notifier,
 		Clock:    h.clock,
 		Observer: h.observer,
-		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:   newTestLogger(h.logs),
 	})
 	if err != nil {
 		h.t.Fatalf("New: %v", err)
 	}
 	e.decide = fakeDecide
 	h.engine = e
+	h.t.Cleanup(func() { _ = e.Close() })
 	return e
+}
+
+// reopen closes the engine, as a stopping process would, and creates a new
+// one on the same state file.
+func (h *harness) reopen() *Engine {
+	h.t.Helper()
+	if h.engine != nil {
+		if err := h.engine.Close(); err != nil {
+			h.t.Fatalf("Close: %v", err)
+		}
+		h.engine = nil
+	}
+	return h.open()
+}
+
+// newTestLogger returns a text logger at debug level writing to w.
+func newTestLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func (h *harness) tick() *Report {

@@ -61,15 +61,17 @@ func (s *store) addHistory(h historyEntry) {
 	}
 }
 
-// lastAttempt returns when the newest switch call of the job in that
-// direction was recorded, whatever its result, leaving out the plans in
-// skip. A refused call starts the cooldown too, so a call DTS keeps
+// lastAttempt returns when the newest switch call of one endpoint of the
+// job (direction and endpoint type) was recorded, whatever its result,
+// leaving out the plans in skip. Each endpoint has its own cooldown, so a
+// switch of one cluster of a two-way job does not hold back the other
+// cluster. A refused call starts the cooldown too, so a call DTS keeps
 // refusing is not repeated every tick.
-func (s *store) lastAttempt(jobID string, dir dts.Direction, skip map[string]bool) (time.Time, bool) {
+func (s *store) lastAttempt(jobID string, dir dts.Direction, typ dts.EndpointType, skip map[string]bool) (time.Time, bool) {
 	var last time.Time
 	found := false
 	for _, h := range s.data.History {
-		if h.JobID != jobID || h.Direction != dir || h.Result == resultDropped || skip[h.Plan] {
+		if h.JobID != jobID || h.Direction != dir || h.EndpointType != typ || h.Result == resultDropped || skip[h.Plan] {
 			continue
 		}
 		if !found || h.At.After(last) {

@@ -110,7 +110,7 @@ func (t *tick) tellCluster(v probe.Verdict, statuses []probe.Status, prev map[st
 		Key:     key,
 		Cluster: v.Cluster,
 		Verdict: string(v.Kind),
-		Reason:  strings.TrimSpace(reason + " " + verdictHint(v.Kind)),
+		Reason:  reason,
 		Result:  "no switch for jobs on this cluster",
 		At:      t.e.now(),
 	})
@@ -124,7 +124,7 @@ func involvedNodes(v probe.Verdict, statuses []probe.Status, prev map[string]str
 	for _, st := range statuses {
 		name := st.Target.Name
 		switch v.Kind {
-		case probe.VerdictSplitBrain, probe.VerdictReplicatingPrimary:
+		case probe.VerdictSplitBrain, probe.VerdictReplicatingPrimary, probe.VerdictReplicaNotApplying:
 			set[name] = set[name] || st.Writable()
 		case probe.VerdictDuplicateIdentity:
 			if other, ok := seen[st.Identity]; ok && st.Answered() && st.Identity != "" {
@@ -148,23 +148,6 @@ func involvedNodes(v probe.Verdict, statuses []probe.Status, prev map[string]str
 	}
 	slices.Sort(out)
 	return out
-}
-
-// verdictHint returns what a person should check for each unsafe verdict.
-func verdictHint(kind probe.VerdictKind) string {
-	switch kind {
-	case probe.VerdictNoPrimary:
-		return "Check whether a switchover is in progress, that one node has read_only OFF, and that the probe user can connect to every node."
-	case probe.VerdictSplitBrain:
-		return "Several nodes accept writes: set read_only ON on every node but the real primary, then check the data written to the others."
-	case probe.VerdictDuplicateIdentity:
-		return "Two nodes report the same server identity, as after a cloned data directory: give each node its own identity (server_uuid, or server_id on MariaDB)."
-	case probe.VerdictReplicatingPrimary:
-		return "The writable node still replicates from a node that did not answer, which may still be the primary: check that node before trusting the new one."
-	case probe.VerdictIdentityChanged:
-		return "A node's address now reaches another server: check the node addresses in the configuration and any moved IP address."
-	}
-	return "Check the cluster's nodes."
 }
 
 // confirm re-probes a cluster safety.confirmations-1 more times, spaced by

@@ -19,13 +19,17 @@ type sidePlan struct {
 	primary probe.Status
 	target  *config.Node
 	steps   []step
+	// drift lists the endpoints the steps switch.
+	drift []*pair
 }
 
 // plan returns the switches a job needs, source side first. A side is
 // planned only when its cluster has a primary and every endpoint of the
 // side was read and mapped to a node. Only the endpoints that differ from
 // the primary get a call, so after a crash between the two calls of a
-// two-way switch only the second one is planned.
+// two-way switch only the second one is planned. Every drifted endpoint is
+// logged. Its drift condition is raised here only for a side that cannot be
+// planned, and by tellDrift for a planned side.
 func (t *tick) plan(jc *jobCheck) []*sidePlan {
 	var out []*sidePlan
 	for _, side := range []string{sideSource, sideDestination} {
@@ -49,14 +53,17 @@ func (t *tick) plan(jc *jobCheck) []*sidePlan {
 		if target == nil {
 			blocked = "the primary " + v.Primary.Target.Name + " is not a configured node"
 		}
+		for _, p := range drift {
+			t.logDrift(jc, p, *v.Primary)
+		}
 		if blocked != "" {
 			for _, p := range drift {
 				p.action = "no switch: " + blocked
-				t.tellDrift(jc, p, *v.Primary, target, "No switch is possible while "+blocked+".")
+				t.postDrift(jc, p, *v.Primary, target, "No switch is possible while "+blocked+".")
 			}
 			continue
 		}
-		sp := &sidePlan{side: side, cluster: c.Name, primary: *v.Primary, target: target}
+		sp := &sidePlan{side: side, cluster: c.Name, primary: *v.Primary, target: target, drift: drift}
 		for _, p := range drift {
 			sp.steps = append(sp.steps, step{
 				Direction:      p.dir,
@@ -67,9 +74,6 @@ func (t *tick) plan(jc *jobCheck) []*sidePlan {
 				FromNode:       p.node.Name,
 				FromIdentity:   t.identity(c.Name, p.node.Name),
 			})
-		}
-		for _, p := range drift {
-			t.tellDrift(jc, p, sp.primary, target, t.plannedText(sp))
 		}
 		out = append(out, sp)
 	}
@@ -90,16 +94,33 @@ func (t *tick) plannedText(sp *sidePlan) string {
 	return fmt.Sprintf("%s %s to %s.", verb, strings.Join(calls, " then "), sp.target.Name)
 }
 
-// tellDrift logs a drifted endpoint once per change and raises its drift
-// condition.
-func (t *tick) tellDrift(jc *jobCheck, p *pair, primary probe.Status, target *config.Node, what string) {
-	key := pairKey(jc.job.ID, p.dir, p.typ)
-	state := "drift:" + p.node.Name + "->" + primary.Target.Name
-	t.e.logDecision(key, state, slog.LevelInfo, "dts does not point at the primary",
+// tellDrift raises the drift conditions of a planned side. It is called in
+// dry-run, and live once the confirmation probes agree on the new primary,
+// so that a primary that flaps for a moment posts nothing.
+func (t *tick) tellDrift(jc *jobCheck, sp *sidePlan) {
+	for _, p := range sp.drift {
+		t.postDrift(jc, p, sp.primary, sp.target, t.plannedText(sp))
+	}
+}
+
+// driftState is the condition state of a drifted endpoint.
+func driftState(p *pair, primary probe.Status) string {
+	return "drift:" + p.node.Name + "->" + primary.Target.Name
+}
+
+// logDrift logs a drifted endpoint once per change.
+func (t *tick) logDrift(jc *jobCheck, p *pair, primary probe.Status) {
+	t.e.logDecision(pairKey(jc.job.ID, p.dir, p.typ), driftState(p, primary), slog.LevelInfo, "dts does not point at the primary",
 		"job", jc.job.ID, "direction", p.dir, "endpoint_type", p.typ, "cluster", p.cluster,
 		"node", p.node.Name, "identity", t.identity(p.cluster, p.node.Name),
 		"primary", primary.Target.Name, "primary_identity", primary.Identity, "dry_run", t.cfg.DryRun)
-	t.e.notifier.Condition(state, notify.Event{
+}
+
+// postDrift raises the drift condition of an endpoint. The text in what
+// describes what is done about the drift.
+func (t *tick) postDrift(jc *jobCheck, p *pair, primary probe.Status, target *config.Node, what string) {
+	key := pairKey(jc.job.ID, p.dir, p.typ)
+	t.e.notifier.Condition(driftState(p, primary), notify.Event{
 		Kind:         notify.KindDrift,
 		Key:          key,
 		JobID:        jc.job.ID,

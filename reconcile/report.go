@@ -43,8 +43,11 @@ const (
 //	exit_code       0, 1 or 3 (see ExitCode)
 //	started, ended  RFC 3339 times
 //	dry_run         true when nothing that changes DTS was called
-//	error           set when the tick stopped early (a recovered panic)
+//	error           set when the tick stopped early (a recovered panic,
+//	                a cancellation, or the process stopping)
 //	problems        tick-level troubles, such as a state file write error
+//	state_file_error
+//	                set when the latest write of the state file failed
 //	clusters[]      name, verdict, primary, primary_identity, reason,
 //	                nodes[]: name, address, answered, writable, read_only,
 //	                identity, identity_source, flavor, version,
@@ -61,13 +64,16 @@ const (
 // Fields are added in later versions without changing schema_version;
 // renaming or removing one increases it.
 type Report struct {
-	Started  time.Time       `json:"started"`
-	Ended    time.Time       `json:"ended"`
-	DryRun   bool            `json:"dry_run"`
-	Error    string          `json:"error,omitempty"`
-	Problems []string        `json:"problems,omitempty"`
-	Clusters []ClusterReport `json:"clusters"`
-	Jobs     []JobReport     `json:"jobs"`
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended"`
+	DryRun   bool      `json:"dry_run"`
+	Error    string    `json:"error,omitempty"`
+	Problems []string  `json:"problems,omitempty"`
+	// StateFileError is set when the latest write of the state file
+	// failed, so the file may lack a running switch task.
+	StateFileError string          `json:"state_file_error,omitempty"`
+	Clusters       []ClusterReport `json:"clusters"`
+	Jobs           []JobReport     `json:"jobs"`
 }
 
 // ClusterReport is the verdict about one cluster.
@@ -166,11 +172,15 @@ func stateExit(state string) int {
 
 // ExitCode returns the exit status of once and audit, the highest that
 // applies. It is 0 when every job points at its primary, after any switch
-// made. It is 1 when drift remains: in dry-run when drift was found, live
-// when a switch failed, was rejected or was held back. It is 3 when the
-// state of some job could not be determined or the tick stopped early.
+// made. It is 1 when drift remains (in dry-run when drift was found, live
+// when a switch failed, was rejected or was held back), or when the state
+// file could not be written. It is 3 when the state of some job could not
+// be determined or the tick stopped early.
 func (r *Report) ExitCode() int {
 	code := ExitInSync
+	if r.StateFileError != "" {
+		code = ExitDrift
+	}
 	if r.Error != "" {
 		code = ExitUnknown
 	}

@@ -93,7 +93,7 @@ func (e *Engine) followTask(ctx context.Context, task inFlightTask, wait bool, t
 // once. The result is "" when the task is still running after one read.
 func (e *Engine) taskStatus(ctx context.Context, task inFlightTask, wait bool) (dts.TaskStatus, string, []string) {
 	if wait {
-		return e.pollTask(ctx, task.RegionID, task.TaskID, e.switchTimeout())
+		return e.pollTask(ctx, task, e.switchTimeout())
 	}
 	ts, err := e.dts.SwitchStatus(ctx, task.RegionID, task.TaskID)
 	switch {
@@ -110,7 +110,8 @@ func (e *Engine) taskStatus(ctx context.Context, task inFlightTask, wait bool) (
 		return ts, resultUnknown, nil
 	}
 	code, requestID := apiErrorFields(err)
-	e.log.Warn("read switch task status", "job", task.JobID, "task_id", task.TaskID, "code", code, "request_id", requestID, "err", e.red.err(err))
+	e.log.Warn("read switch task status", "job", task.JobID, "direction", task.Step.Direction, "endpoint_type", task.Step.EndpointType,
+		"task_id", task.TaskID, "code", code, "request_id", requestID, "err", e.red.err(err))
 	return ts, "", nil
 }
 

@@ -127,6 +127,10 @@ func TestResume_UnknownTaskIsDropped(t *testing.T) {
 	if n := len(h.engine.store.data.InFlight); n != 0 {
 		t.Errorf("in-flight tasks = %d, want 0", n)
 	}
+	// DTS may have switched before it forgot the task.
+	if got, want := h.notifier.postKinds(), []notify.Kind{notify.KindSwitchUnknown}; !slices.Equal(got, want) {
+		t.Errorf("posts = %v, want %v", got, want)
+	}
 }
 
 func TestResume_TimeoutKeepsTask(t *testing.T) {

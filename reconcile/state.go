@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +13,20 @@ import (
 	"dts-reconciler/dts"
 )
 
-// stateVersion is the version of the state file layout. A file with another
-// version is treated as unreadable.
+// stateVersion is the version of the state file layout. A file with a lower
+// version is treated as unreadable. A file with a higher one was written by
+// a newer dts-reconciler, so it is left alone.
 const stateVersion = 1
+
+// newerStateError is the error of a state file written by a newer
+// dts-reconciler, whose records this one cannot interpret.
+type newerStateError struct {
+	version int
+}
+
+func (e *newerStateError) Error() string {
+	return fmt.Sprintf("layout version %d is newer than version %d, the one this dts-reconciler reads", e.version, stateVersion)
+}
 
 // maxHistory bounds the history kept in the state file; the oldest entries
 // are dropped first.
@@ -95,7 +107,8 @@ type store struct {
 
 // loadState reads the state file at path. A missing file is an empty state.
 // A file that cannot be read or decoded is returned as an error together
-// with an empty state, so the caller can move it aside and carry on.
+// with an empty state, so the caller can move it aside and carry on. A file
+// of a later layout version gives a *newerStateError.
 func loadState(path string) (stateData, error) {
 	empty := stateData{Version: stateVersion}
 	if path == "" {
@@ -108,12 +121,18 @@ func loadState(path string) (stateData, error) {
 	if err != nil {
 		return empty, fmt.Errorf("read state file: %w", err)
 	}
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return empty, errors.New("decode state file: it contains JSON null instead of a state object")
+	}
 	var data stateData
 	if err := json.Unmarshal(raw, &data); err != nil {
 		return empty, fmt.Errorf("decode state file: %w", err)
 	}
-	if data.Version != stateVersion {
-		return empty, fmt.Errorf("decode state file: version %d, want %d", data.Version, stateVersion)
+	switch {
+	case data.Version > stateVersion:
+		return empty, &newerStateError{version: data.Version}
+	case data.Version < stateVersion:
+		return empty, fmt.Errorf("decode state file: no version field, or version %d, which no dts-reconciler writes", data.Version)
 	}
 	return data, nil
 }

@@ -19,7 +19,7 @@ func TestState_UnreadableFileMovedAside(t *testing.T) {
 		content string
 	}{
 		{name: "not_json", content: "{\"version\": 1, \"in_flight\": [tru"},
-		{name: "future_version", content: `{"version": 99, "in_flight": [], "history": []}`},
+		{name: "json_null", content: "null"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,8 +39,8 @@ func TestState_UnreadableFileMovedAside(t *testing.T) {
 			if string(raw) != tt.content {
 				t.Errorf("moved-aside content = %q, want %q", raw, tt.content)
 			}
-			if got := h.notifier.postKinds(); len(got) != 1 || got[0] != notify.KindUnsafe {
-				t.Errorf("posts = %v, want one unsafe", got)
+			if got := h.notifier.postKinds(); len(got) != 1 || got[0] != notify.KindStateFile {
+				t.Errorf("posts = %v, want one %s", got, notify.KindStateFile)
 			}
 			if !contains(h.logs.String(), "level=ERROR") {
 				t.Errorf("logs lack an error line:\n%s", h.logs.String())
@@ -79,16 +79,42 @@ func TestState_WriteFailureDoesNotStopSwitch(t *testing.T) {
 	h.cfg.StateFile = filepath.Join(blocker, "state.json")
 	h.failover("orders", "orders-b")
 	rep := h.tick()
-	wantExit(t, rep, ExitInSync)
+	// The switch is made, but the exit status shows that the state file
+	// lacks it.
+	wantExit(t, rep, ExitDrift)
 	if got := h.dts.switchCount(); got != 1 {
 		t.Errorf("switch calls = %d, want 1", got)
+	}
+	if got := endpointState(rep, "job1", dts.Forward, dts.Source); got != StateSwitched {
+		t.Errorf("Forward/Source state = %q, want %q", got, StateSwitched)
 	}
 	if len(rep.Problems) == 0 || !contains(rep.Problems[0], "state file not written") {
 		t.Errorf("report problems = %q, want the failed write", rep.Problems)
 	}
-	unsafe := h.notifier.conditionsOf(notify.KindUnsafe)
-	if len(unsafe) == 0 || unsafe[0].ev.Key != "state" {
-		t.Errorf("unsafe conditions = %+v, want one on the state key", unsafe)
+	if !contains(rep.StateFileError, "not-a-folder") {
+		t.Errorf("report state_file_error = %q, want the failed write", rep.StateFileError)
+	}
+	if got := h.notifier.conditionsOf(notify.KindUnsafe); len(got) != 0 {
+		t.Errorf("unsafe conditions = %+v, want none: no cluster is unsafe", got)
+	}
+	// The lock file cannot be made there either, which has its own key.
+	var writes []condition
+	for _, c := range h.notifier.conditionsOf(notify.KindStateFile) {
+		if c.ev.Key == "state" {
+			writes = append(writes, c)
+		}
+	}
+	if len(writes) == 0 || writes[0].state != "write_failed" || writes[0].ev.Cluster != "" {
+		t.Errorf("state file conditions = %+v, want write_failed on the state key, naming no cluster", writes)
+	}
+
+	// Once the file can be written again, the exit status is 0.
+	h.engine.store.path = filepath.Join(t.TempDir(), "state.json")
+	h.failover("orders", "orders-a")
+	h.clock.advance(time.Hour)
+	wantExit(t, h.tick(), ExitInSync)
+	if !h.notifier.clearedKey("state") {
+		t.Errorf("state file condition not cleared after a successful write")
 	}
 }
 

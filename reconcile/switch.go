@@ -177,7 +177,7 @@ func (e *Engine) accepted(ctx context.Context, r *switchRun, s step, remaining [
 	ev.Result = "task " + sr.TaskID + " started"
 	e.notifier.Post(ev)
 
-	ts, result, requestIDs := e.pollTask(ctx, r.region, sr.TaskID, e.switchTimeout())
+	ts, result, requestIDs := e.pollTask(ctx, task, e.switchTimeout())
 	cr.RequestIDs = append(cr.RequestIDs, requestIDs...)
 	cr.DurationMS = e.now().Sub(started).Milliseconds()
 	cr.Result = result
@@ -212,8 +212,9 @@ func (e *Engine) callFailed(r *switchRun, s step, cr CallReport, err error) (Cal
 	ev.Reason = text + ". The cooldown applies before any new attempt; check the job in the DTS console."
 	if unknown {
 		cr.Result = resultUnknown
+		ev.Kind = notify.KindSwitchUnknown
 		ev.Result = "the outcome of the switch call is unknown"
-		ev.Reason = text + ". DTS is read again before any new call, and the cooldown applies; check the job in the DTS console."
+		ev.Reason = text + ". The switch may or may not have happened. DTS is read again before any new call, and the cooldown applies; check the job in the DTS console."
 		e.log.Error("switch call outcome unknown; dts is read again before any new call", "job", r.job.ID,
 			"direction", s.Direction, "endpoint_type", s.EndpointType, "node", s.TargetNode, "code", code, "request_id", requestID, "err", text)
 	} else {

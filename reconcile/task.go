@@ -25,7 +25,8 @@ const resultAbandoned = "abandoned"
 // ctx ends. It returns the last status, the result (finished, failed,
 // timeout, unknown when DTS does not know the task, or abandoned) and the
 // request id of the last read.
-func (e *Engine) pollTask(ctx context.Context, region, taskID string, timeout time.Duration) (dts.TaskStatus, string, []string) {
+func (e *Engine) pollTask(ctx context.Context, task inFlightTask, timeout time.Duration) (dts.TaskStatus, string, []string) {
+	region, taskID := task.RegionID, task.TaskID
 	deadline := e.now().Add(timeout)
 	delay := firstPoll
 	var last dts.TaskStatus
@@ -53,7 +54,8 @@ func (e *Engine) pollTask(ctx context.Context, region, taskID string, timeout ti
 		default:
 			if text := e.red.err(err); text != lastErr {
 				code, requestID := apiErrorFields(err)
-				e.log.Warn("read switch task status", "task_id", taskID, "code", code, "request_id", requestID, "err", text)
+				e.log.Warn("read switch task status", "job", task.JobID, "direction", task.Step.Direction,
+					"endpoint_type", task.Step.EndpointType, "task_id", taskID, "code", code, "request_id", requestID, "err", text)
 				lastErr = text
 			}
 		}
@@ -96,13 +98,17 @@ func (e *Engine) taskEnded(task inFlightTask, ts dts.TaskStatus, result string, 
 		ev.Result = "task " + task.TaskID + " did not end within " + e.switchTimeout().String()
 		ev.Reason = "The task is followed at the next tick and no new switch of this job starts until it ends; check the task in the DTS console."
 		e.log.Error("switch task did not end in time; it is followed at the next tick", attrs...)
+	case resultUnknown:
+		e.store.removeInFlight(task.Plan)
+		h.Reason = e.red.text(ts.ErrorMessage)
+		ev.Kind = notify.KindSwitchUnknown
+		ev.Result = "task " + task.TaskID + " is unknown to DTS"
+		ev.Reason = h.Reason + ". The switch may or may not have happened. DTS is read again before any new call, the remaining calls of this switch are not made, and the cooldown applies; check the job in the DTS console."
+		e.log.Error("switch task unknown to dts", append(attrs, "err", h.Reason)...)
 	default:
 		e.store.removeInFlight(task.Plan)
 		h.Reason = e.red.text(ts.ErrorMessage)
 		ev.Result = "task " + task.TaskID + " " + ts.Status
-		if result == resultUnknown {
-			ev.Result = "task " + task.TaskID + " is unknown to DTS"
-		}
 		ev.Reason = h.Reason + " The remaining calls of this switch are not made and the cooldown applies; check the job in the DTS console."
 		e.log.Error("switch task failed", append(attrs, "err", h.Reason)...)
 	}

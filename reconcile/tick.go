@@ -25,6 +25,8 @@ type tick struct {
 	extraCalls map[string][]CallReport
 	// ownPlans holds the plans this tick started.
 	ownPlans map[string]bool
+	// drained is set when a switch was not started because of Drain.
+	drained bool
 }
 
 // confirmation is the outcome of the confirmation re-probes of a cluster.
@@ -55,18 +57,44 @@ func (t *tick) run(ctx context.Context) {
 			t.e.log.Debug("switch task still running", "err", err)
 		}
 	}
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		t.rep.Error = "cancelled before the probes: " + ctx.Err().Error()
+		return
+	case t.e.draining.Load():
+		t.rep.Error = "stopped before the probes: the process is stopping"
 		return
 	}
 	t.observe(ctx)
 	for _, j := range t.cfg.Jobs {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			t.rep.Error = "cancelled: " + ctx.Err().Error()
+			return
+		case t.e.draining.Load():
+			t.rep.Error = "stopped before job " + j.ID + ": the process is stopping"
+			t.e.log.Info("process stopping: no further job is checked", "job", j.ID)
 			return
 		}
 		t.job(ctx, j)
 	}
+	if t.drained {
+		t.rep.Error = "stopped before a switch: the process is stopping"
+	}
+}
+
+// stopping reports whether Drain was called. If so, it leaves the side's
+// endpoints in drift, saying why no switch was started.
+func (t *tick) stopping(jc *jobCheck, sp *sidePlan) bool {
+	if !t.e.draining.Load() {
+		return false
+	}
+	t.drained = true
+	t.e.log.Info("process stopping: switch not started", "job", jc.job.ID, "cluster", sp.cluster, "node", sp.target.Name)
+	for _, s := range sp.steps {
+		jc.pair(s.Direction, s.EndpointType).action = "not switched: the process is stopping"
+	}
+	return true
 }
 
 // job checks one job against DTS and switches what drifted.
@@ -76,6 +104,7 @@ func (t *tick) job(ctx context.Context, j config.Job) {
 	for _, sp := range sides {
 		switch {
 		case t.cfg.DryRun:
+			t.tellDrift(jc, sp)
 			t.dryRun(jc, sp)
 		case jc.noMoreSwitch:
 			t.hold(jc, sp, guardUnknownOutcome, "an earlier switch call of this job in this tick had an unknown outcome; DTS is read again at the next tick before any new call")
@@ -93,23 +122,26 @@ func (t *tick) job(ctx context.Context, j config.Job) {
 
 // hold records that a guard held a side's switch back: the endpoints of the
 // side are held, the reason is logged once per change and reported through
-// a KindHeld condition.
+// a KindHeld condition. A primary the confirmation did not confirm is only
+// logged, because a flap that ends by itself is not worth a message.
 func (t *tick) hold(jc *jobCheck, sp *sidePlan, code, reason string) {
 	jc.held = true
 	t.e.logDecision(heldKey(jc.job.ID), code+"|"+reason, slog.LevelInfo, "switch held back",
 		"job", jc.job.ID, "cluster", sp.cluster, "node", sp.target.Name,
 		"identity", sp.primary.Identity, "guard", code, "reason", reason)
-	t.e.notifier.Condition(code, notify.Event{
-		Kind:    notify.KindHeld,
-		Key:     heldKey(jc.job.ID),
-		JobID:   jc.job.ID,
-		Cluster: sp.cluster,
-		New:     nodeInfo(sp.target, sp.primary.Identity),
-		Verdict: string(probe.VerdictPrimary),
-		Reason:  reason,
-		Result:  "held: " + code,
-		At:      t.e.now(),
-	})
+	if code != guardConfirm {
+		t.e.notifier.Condition(code, notify.Event{
+			Kind:    notify.KindHeld,
+			Key:     heldKey(jc.job.ID),
+			JobID:   jc.job.ID,
+			Cluster: sp.cluster,
+			New:     nodeInfo(sp.target, sp.primary.Identity),
+			Verdict: string(probe.VerdictPrimary),
+			Reason:  reason,
+			Result:  "held: " + code,
+			At:      t.e.now(),
+		})
+	}
 	for _, s := range sp.steps {
 		p := jc.pair(s.Direction, s.EndpointType)
 		p.state, p.action = StateHeld, "held: "+reason

@@ -15,8 +15,8 @@ import (
 // Exit statuses shared by every command.
 const (
 	ExitOK      = 0 // all jobs point at their primary; a clean stop
-	ExitDrift   = 1 // drift remains, or a switch failed or was held back
-	ExitInvalid = 2 // invalid configuration or usage
+	ExitDrift   = 1 // drift remains, a switch failed or was held back, or the state file was not written
+	ExitInvalid = 2 // invalid configuration or usage, or a state file that cannot be used
 	ExitUnknown = 3 // the state of some job could not be determined
 )
 
@@ -41,7 +41,8 @@ Run "dts-reconciler COMMAND -h" for the flags of a command.
 
 Exit status of once and audit: 0 every job points at its primary; 1 drift
 remains (dry-run: drift found; live: a switch failed, was refused or was
-held back); 2 invalid configuration or usage; 3 the state of some job could
+held back), or the state file could not be written; 2 invalid configuration
+or usage, or a state file that cannot be used; 3 the state of some job could
 not be determined (no primary, split brain, duplicate identity, an endpoint
 matching no configured node, or DTS could not be read). The highest applies.
 `

@@ -11,11 +11,21 @@ import (
 	"dts-reconciler/reconcile"
 )
 
+// tickExitStatus is the part of the help of once and audit that lists
+// their exit statuses.
+const tickExitStatus = `Exit status (the highest that applies):
+  0  every job points at its primary
+  1  drift remains, a switch failed or was held back, or the state file
+     could not be written
+  2  invalid configuration or usage, or a state file that cannot be used
+     (held by another process, or written by a newer version)
+  3  the state of some job could not be determined`
+
 // runOnce runs one tick (after finishing any switch left in the state
 // file) and returns the report's exit status.
 func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
-	fs := newFlagSet("once", "Run one reconciliation tick, then exit (for a systemd timer or cron).", stderr, &o)
+	fs := newFlagSet("once", "Run one reconciliation tick, then exit (for a systemd timer or cron).\n\n"+tickExitStatus, stderr, &o)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "plan and report, but never call anything that changes DTS (same as dry_run: true)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -51,7 +61,7 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // runAudit runs one tick in dry-run and prints the report.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
-	fs := newFlagSet("audit", "Run one tick in dry-run and print, per job and direction, the configured\nendpoint, the primary, the verdict and the planned calls.", stderr, &o)
+	fs := newFlagSet("audit", "Run one tick in dry-run and print, per job and direction, the configured\nendpoint, the primary, the verdict and the planned calls.\n\n"+tickExitStatus, stderr, &o)
 	fs.StringVar(&o.format, "format", "text", "report `format`: text (a table) or json")
 	fs.BoolVar(&o.notify, "notify", false, "also post the summary to Slack")
 	if code, ok := parseFlags(fs, args); !ok {

@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// badBase is a valid configuration whose addresses lead nowhere: port 1 of
-// 127.0.0.1 refuses connections, so a case that validated by mistake would
-// reach no server. The line numbers in the cases below refer to it.
+// badBase is a valid configuration whose addresses lead nowhere: ports 1
+// to 3 of 127.0.0.1 refuse connections, so a case that validated by
+// mistake would reach no server. The line numbers in the cases below
+// refer to it.
 const badBase = `schedule: "@every 10s"
 state_file: state.json
 http: {listen: ""}
@@ -27,12 +28,12 @@ clusters:
         address: 127.0.0.1:1
         dts: {instance_type: ECS, instance_id: i-orders-a, port: 3306}
       - name: orders-b
-        address: 127.0.0.1:1
+        address: 127.0.0.1:2
         dts: {instance_type: Express, instance_id: vpc-orders, ip: 127.0.0.1, port: 3307}
   - name: reports
     nodes:
       - name: reports-a
-        address: 127.0.0.1:1
+        address: 127.0.0.1:3
         dts: {instance_type: LocalInstance, ip: 127.0.0.1, port: 3308}
 jobs:
   - id: dtsjobone
@@ -95,8 +96,8 @@ var badCases = []struct {
 	},
 	{
 		name: "unknown_key",
-		old:  "        address: 127.0.0.1:1\n        dts: {instance_type: LocalInstance",
-		new:  "        adress: 127.0.0.1:1\n        dts: {instance_type: LocalInstance",
+		old:  "        address: 127.0.0.1:3\n        dts: {instance_type: LocalInstance",
+		new:  "        adress: 127.0.0.1:3\n        dts: {instance_type: LocalInstance",
 		want: "config.yaml:24: clusters[1].nodes[0].adress: unknown key",
 	},
 	{

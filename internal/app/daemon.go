@@ -20,15 +20,29 @@ import (
 	"dts-reconciler/reconcile"
 )
 
+// runSummary is the help text of the run command.
+const runSummary = `Run as a daemon: one tick at start, then one per schedule. Serves /metrics,
+/healthz and /readyz on http.listen. SIGHUP reloads the configuration.
+SIGTERM stops scheduling and starting new switches, and lets a running
+switch reach a safe point.
+
+Exit status: 0 after a clean stop, 2 on an invalid configuration or usage,
+or on a state file that cannot be used (held by another process, or
+written by a newer version).`
+
 // runDaemon is the run command: it ticks on the schedule until SIGINT or
 // SIGTERM, and reloads the configuration on SIGHUP.
 func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
-	fs := newFlagSet("run", "Run as a daemon: one tick at start, then one per schedule. Serves /metrics,\n/healthz and /readyz on http.listen. SIGHUP reloads the configuration;\nSIGTERM stops scheduling and lets a running switch reach a safe point.", stderr, &o)
+	fs := newFlagSet("run", runSummary, stderr, &o)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "plan and report, but never call anything that changes DTS (same as dry_run: true)")
 	fs.DurationVar(&o.grace, "grace", 60*time.Second, "how long a running tick may go on after SIGTERM before it is cancelled; an unfinished switch is kept in the state file")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if o.grace < 0 {
+		fmt.Fprintf(stderr, "dts-reconciler run: invalid -grace %s: use 0 or more\n", o.grace)
+		return ExitInvalid
 	}
 	logger, _, err := newLogger(stderr, o.logFormat, o.logLevel)
 	if err != nil {
@@ -174,10 +188,11 @@ func (d *daemon) tick(ctx context.Context, done chan<- *reconcile.Report, resume
 func (d *daemon) reload() {
 	_ = sdnotify.Reloading()
 	defer func() { _ = sdnotify.Ready() }()
-	var msg strings.Builder
-	cfg := loadConfig(d.o.configPath, &msg)
-	if cfg == nil {
-		d.logger.Error("configuration reload rejected; the previous configuration stays in force", "config", d.o.configPath, "err", strings.TrimSpace(msg.String()))
+	cfg, err := config.Load(d.o.configPath)
+	if err != nil {
+		// A *config.ValidationError prints one line per problem, each
+		// with the file and line.
+		d.logger.Error("configuration reload rejected; the previous configuration stays in force", "config", d.o.configPath, "err", err)
 		return
 	}
 	if d.o.dryRun {
@@ -188,9 +203,8 @@ func (d *daemon) reload() {
 		d.logger.Error("configuration reload rejected; the previous configuration stays in force", "config", d.o.configPath, "err", err)
 		return
 	}
-	old := d.parts.cfg
-	if restartNeeded(old, cfg) {
-		d.logger.Warn("alibaba_cloud, slack, http and state_file changes take effect at the next restart")
+	if sections := restartSections(d.parts.cfg, cfg); len(sections) > 0 {
+		d.logger.Warn("configuration changes that take effect only at the next restart", "sections", strings.Join(sections, ", "))
 	}
 	d.sched = sched
 	d.parts.cfg = cfg
@@ -201,14 +215,15 @@ func (d *daemon) reload() {
 	d.logger.Info("configuration reloaded", "config", d.o.configPath, "clusters", len(cfg.Clusters), "jobs", len(cfg.Jobs), "dry_run", cfg.DryRun)
 }
 
-// shutdown waits for a running tick up to the grace period, then cancels
-// it and waits for it to return.
+// shutdown makes the engine start no new work, waits for a running tick up
+// to the grace period, then cancels it and waits for it to return.
 func (d *daemon) shutdown(running bool, done <-chan *reconcile.Report, cancelTicks context.CancelFunc) int {
 	_ = sdnotify.Stopping()
+	d.parts.engine.Drain()
 	if !running {
 		return ExitOK
 	}
-	d.logger.Info("waiting for the running tick", "grace", d.o.grace)
+	d.logger.Info("waiting for the running tick, which starts no new switch", "grace", d.o.grace)
 	grace := time.NewTimer(d.o.grace)
 	defer grace.Stop()
 	select {
@@ -224,9 +239,20 @@ func (d *daemon) shutdown(running bool, done <-chan *reconcile.Report, cancelTic
 	return ExitOK
 }
 
-// restartNeeded reports whether the new configuration changes a part that
-// reload does not rebuild.
-func restartNeeded(old, cfg *config.Config) bool {
-	return old.AlibabaCloud != cfg.AlibabaCloud || old.Slack != cfg.Slack ||
-		old.HTTP != cfg.HTTP || old.StateFile != cfg.StateFile
+// restartSections returns the names of the settings that differ between
+// old and cfg and that a reload does not apply, because the parts built
+// from them live until the process ends.
+func restartSections(old, cfg *config.Config) []string {
+	var out []string
+	add := func(changed bool, name string) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add(old.AlibabaCloud != cfg.AlibabaCloud, "alibaba_cloud")
+	add(old.Slack != cfg.Slack, "slack")
+	add(old.HTTP != cfg.HTTP, "http")
+	add(old.StateFile != cfg.StateFile, "state_file")
+	add(old.MySQL.MaxConcurrentProbes != cfg.MySQL.MaxConcurrentProbes, "mysql.max_concurrent_probes")
+	return out
 }

@@ -63,7 +63,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, *slog.LevelVar,
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, nil, fmt.Errorf("invalid -log-level %q: use debug, info, warn or error", level)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationText}
 	switch strings.ToLower(format) {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), lv, nil
@@ -72,4 +72,13 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, *slog.LevelVar,
 	default:
 		return nil, nil, fmt.Errorf("invalid -log-format %q: use text or json", format)
 	}
+}
+
+// durationText writes a time.Duration as its String form, such as "1.5s",
+// because the JSON handler would write integer nanoseconds.
+func durationText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }

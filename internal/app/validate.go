@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"dts-reconciler/config"
 	"dts-reconciler/dts"
@@ -38,14 +40,21 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return ExitOK
 	}
 
-	p, err := build(cfg, logger, true)
+	// The engine of a dry-run configuration leaves the state file and its
+	// lock alone, so validate can run beside the daemon.
+	dry := *cfg
+	dry.DryRun = true
+	p, err := build(&dry, logger, true)
 	if err != nil {
 		fmt.Fprintf(stderr, "dts-reconciler validate: %v\n", err)
 		return ExitInvalid
 	}
 	defer p.close(ctx, logger)
 
-	ok := checkNodes(ctx, cfg, p.prober, stdout)
+	ok := checkStateFolder(cfg.StateFile, stdout)
+	if !checkNodes(ctx, cfg, p.prober, stdout) {
+		ok = false
+	}
 	if !checkJobs(ctx, cfg, p.dts, stdout) {
 		ok = false
 	}
@@ -55,6 +64,38 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintln(stdout, "every node and job was reached")
 	return ExitOK
+}
+
+// checkStateFolder checks that the folder of the state file exists and
+// that this user can create a file there, by creating and removing one.
+func checkStateFolder(stateFile string, out io.Writer) bool {
+	if stateFile == "" {
+		fmt.Fprintln(out, "ok   state file: none, the state is kept in memory")
+		return true
+	}
+	dir := filepath.Dir(stateFile)
+	info, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "FAIL state file folder %s: %v: create it, or set state_file to a writable folder\n", dir, err)
+		return false
+	case !info.IsDir():
+		fmt.Fprintf(out, "FAIL state file folder %s: not a folder: set state_file to a file in a writable folder\n", dir)
+		return false
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(stateFile)+".validate-*")
+	if err != nil {
+		fmt.Fprintf(out, "FAIL state file folder %s: cannot create a file there: %v: give the user that runs dts-reconciler write access\n", dir, err)
+		return false
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		fmt.Fprintf(out, "FAIL state file folder %s: cannot remove a file there: %v\n", dir, err)
+		return false
+	}
+	fmt.Fprintf(out, "ok   state file folder %s: writable\n", dir)
+	return true
 }
 
 // checkNodes probes every node once and prints one line per node.

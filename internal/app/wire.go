@@ -106,9 +106,12 @@ func build(cfg *config.Config, logger *slog.Logger, silent bool) (*parts, error)
 	return &parts{cfg: cfg, prober: prober, dts: client, notifier: notifier, metrics: m, engine: engine}, nil
 }
 
-// close waits for queued Slack messages within the Slack timeout and
-// releases connections.
+// close releases the state file, waits for queued Slack messages within
+// the Slack timeout and releases connections.
 func (p *parts) close(ctx context.Context, logger *slog.Logger) {
+	if err := p.engine.Close(); err != nil {
+		logger.Warn("release state file", "err", err)
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.Slack.Timeout)
 	defer cancel()
 	if err := p.notifier.Flush(ctx); err != nil {
