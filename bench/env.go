@@ -43,6 +43,9 @@ type env struct {
 	// maxConcurrentProbes overrides mysql.max_concurrent_probes in every
 	// configuration when above 0.
 	maxConcurrentProbes int
+	// hungPercents are the shares of hung nodes the tick figure measures,
+	// besides none.
+	hungPercents []int
 }
 
 // startEnv starts realClusters MariaDB clusters and blackholeCount hung

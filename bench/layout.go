@@ -62,9 +62,10 @@ const (
 
 // fleetLayout configures count nodes (an even number) as count/2 clusters
 // of a primary and a replica, spread over the real clusters, with one
-// one-way job per cluster. When hung is set, the replica of every fifth
-// cluster is a blackhole, so 10% of the nodes never reply.
-func (e *env) fleetLayout(count int, hung bool) layout {
+// one-way job per cluster. The replicas of hungPercent*2 clusters in every
+// 100 are blackholes, so hungPercent% of the nodes never reply; hungPercent
+// is a multiple of 5 from 0 to 50.
+func (e *env) fleetLayout(count int, hungPercent int) layout {
 	l := layout{MaxConcurrentProbes: e.maxConcurrentProbes}
 	for i := range count / 2 {
 		rc := e.clusters[i%len(e.clusters)]
@@ -72,7 +73,7 @@ func (e *env) fleetLayout(count int, hung bool) layout {
 		replica := rc.Nodes[(rc.Primary()+1)%len(rc.Nodes)]
 		name := fmt.Sprintf("c%04d", i)
 		second := layoutNode{Name: name + "-b", Address: replica.Address}
-		if hung && i%5 == 4 {
+		if i%10 < hungPercent/5 {
 			second = layoutNode{Name: name + "-b", Address: e.blackholes[i%len(e.blackholes)].Address, Hung: true}
 		}
 		l.Clusters = append(l.Clusters, layoutCluster{

@@ -42,6 +42,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -72,6 +73,7 @@ func benchMain() int {
 	runs := flag.Int("runs", 0, "repetitions of each figure; 0 means each figure's default (latency 7, tick 5, calls 3, memory 3, shell 5)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "stop and clean up when the benchmark has not finished after this `duration`")
 	maxProbes := flag.Int("max-concurrent-probes", 0, "mysql.max_concurrent_probes of every configuration the benchmark writes; 0 keeps the daemon's default")
+	hungFlag := flag.String("hung", "10,20", "comma-separated `percents` of hung nodes for the tick figure, each a multiple of 5 up to 50")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (the emulator and the in-process daemon and engine included) to `file`")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
@@ -89,6 +91,11 @@ func benchMain() int {
 	}
 	if *maxProbes < 0 {
 		fmt.Fprintf(os.Stderr, "bench: -max-concurrent-probes %d is negative: use 1 or more, or 0 for the default\n", *maxProbes)
+		return 2
+	}
+	hungPercents, err := parseHung(*hungFlag)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		return 2
 	}
 	if *runs < 0 {
@@ -113,7 +120,7 @@ func benchMain() int {
 		}
 		defer stopProfile()
 	}
-	if err := run(ctx, os.Stdout, os.Stderr, selected, *runs, *maxProbes); err != nil {
+	if err := run(ctx, os.Stdout, os.Stderr, selected, *runs, *maxProbes, hungPercents); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		return 1
 	}
@@ -155,15 +162,33 @@ func selectFigures(list string) ([]figure, error) {
 	return out, nil
 }
 
+// parseHung returns the percents of a -hung list.
+func parseHung(list string) ([]int, error) {
+	var out []int
+	for _, field := range strings.Split(list, ",") {
+		field = strings.TrimSpace(field)
+		if field == "" {
+			continue
+		}
+		n, err := strconv.Atoi(field)
+		if err != nil || n <= 0 || n > 50 || n%5 != 0 {
+			return nil, fmt.Errorf("-hung: %q is not a percent of hung nodes: use multiples of 5 from 5 to 50, such as 10,20", field)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // run starts the shared servers, measures each figure and prints the
 // tables as soon as each figure ends, then the machine once more.
-func run(ctx context.Context, out, progress io.Writer, selected []figure, runs, maxProbes int) (err error) {
+func run(ctx context.Context, out, progress io.Writer, selected []figure, runs, maxProbes int, hungPercents []int) (err error) {
 	begin := time.Now()
 	e, err := startEnv(ctx, progress)
 	if err != nil {
 		return err
 	}
 	e.maxConcurrentProbes = maxProbes
+	e.hungPercents = hungPercents
 	defer func() {
 		if closeErr := e.close(); closeErr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up: %w", closeErr))

@@ -121,7 +121,7 @@ func measureChild(ctx context.Context, e *env, bin string, size int, refresh str
 	if err != nil {
 		return m, err
 	}
-	l := e.fleetLayout(size, false)
+	l := e.fleetLayout(size, 0)
 	l.Endpoint, l.StateFile, l.Listen, l.DTSRefresh = emu.URL, e.path(name+".state.json"), listen, refresh
 	configPath := e.path(name + ".yaml")
 	cfg, err := l.write(configPath)

@@ -45,7 +45,7 @@ func shellFigure(ctx context.Context, e *env, runs int) ([]table, error) {
 	}
 	t := table{Title: "e. shell loop of the mariadb client (sequential, /bin/sh) against the daemon's probe of the same nodes"}
 	for _, size := range shellSizes {
-		l := e.fleetLayout(size, false)
+		l := e.fleetLayout(size, 0)
 		l.Endpoint, l.StateFile = "http://127.0.0.1:1", e.path("shell.state.json")
 		cfg, err := l.write(e.path(fmt.Sprintf("shell-%d.yaml", size)))
 		if err != nil {

@@ -108,7 +108,7 @@ func (t *tick) check(ctx context.Context, j config.Job) *jobCheck {
 			jc.status[dir], jc.fromCache[dir] = js, true
 			continue
 		}
-		js, err := t.e.dts.DescribeJob(ctx, jc.region, j.ID, dir)
+		js, err := t.read(ctx, jc.region, j.ID, dir)
 		if err != nil {
 			t.readFailed(jc, dir, err)
 			continue
@@ -128,6 +128,17 @@ func (t *tick) check(ctx context.Context, j config.Job) *jobCheck {
 		t.e.observer.JobChecked(j.ID, dir, drift)
 	}
 	return jc
+}
+
+// read returns the job direction as DTS reported it during this tick's
+// probes, or reads it now.
+func (t *tick) read(ctx context.Context, region, jobID string, dir dts.Direction) (dts.JobStatus, error) {
+	key := readKey(jobID, dir)
+	if f, ok := t.fetched[key]; ok {
+		delete(t.fetched, key)
+		return f.status, f.err
+	}
+	return t.e.dts.DescribeJob(ctx, region, jobID, dir)
 }
 
 func readKey(jobID string, dir dts.Direction) string { return "job/" + jobID + "/" + string(dir) }

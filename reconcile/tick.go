@@ -27,6 +27,9 @@ type tick struct {
 	ownPlans map[string]bool
 	// drained is set when a switch was not started because of Drain.
 	drained bool
+	// fetched holds the DTS reads made while the nodes were probed, per
+	// readKey. check uses each one once.
+	fetched map[string]fetched
 }
 
 // confirmation is the outcome of the confirmation re-probes of a cluster.
@@ -65,7 +68,9 @@ func (t *tick) run(ctx context.Context) {
 		t.rep.Error = "stopped before the probes: the process is stopping"
 		return
 	}
+	wait := t.prefetch(ctx)
 	t.observe(ctx)
+	t.fetched = wait()
 	for _, j := range t.cfg.Jobs {
 		switch {
 		case ctx.Err() != nil:
