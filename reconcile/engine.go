@@ -168,7 +168,8 @@ func (e *Engine) forgetRemoved(cfg *config.Config) {
 		name, _, _ := strings.Cut(rest, "/")
 		switch {
 		case kind == "job" && findJob(cfg, name) == nil,
-			kind == "cluster" && findCluster(cfg, name) == nil:
+			kind == "cluster" && findCluster(cfg, name) == nil,
+			kind == "node" && findCluster(cfg, name) == nil:
 			delete(e.logged, key)
 		}
 	}

@@ -36,9 +36,32 @@ func (e *Engine) probeClusters(ctx context.Context, names []string) map[string][
 			st.Target = target
 		}
 		e.observer.NodeProbed(st)
+		e.noteNode(st)
 		out[target.Cluster] = append(out[target.Cluster], st)
 	}
 	return out
+}
+
+// noteNode logs a node that stops answering, once per kind of error, and
+// a node that answers again. A node that answers from the start is not
+// logged: a fleet of healthy nodes says nothing.
+func (e *Engine) noteNode(st probe.Status) {
+	key := "node/" + st.Target.Cluster + "/" + st.Target.Name
+	last, seen := e.logged[key]
+	if st.Answered() {
+		if seen && last != "answered" {
+			e.log.Info("node answers again", "cluster", st.Target.Cluster, "node", st.Target.Name,
+				"address", st.Target.Address, "identity", st.Identity)
+		}
+		e.logged[key] = "answered"
+		return
+	}
+	state := "unanswered|" + string(st.ErrKind)
+	if last != state {
+		e.log.Warn("node did not answer; its role is unknown", "cluster", st.Target.Cluster, "node", st.Target.Name,
+			"address", st.Target.Address, "code", string(st.ErrKind), "err", e.red.err(st.Err))
+	}
+	e.logged[key] = state
 }
 
 // decideCluster decides a cluster's verdict against the identities of the

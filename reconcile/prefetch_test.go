@@ -50,3 +50,28 @@ func TestTick_PrefetchSkipsKeptReads(t *testing.T) {
 		t.Errorf("switch calls after the new primary = %d, want 2", got)
 	}
 }
+
+// A replica that stops answering is logged once at warn, and once more at
+// info when it answers again; healthy ticks log nothing about nodes.
+func TestTick_LogsNodeThatStopsAnswering(t *testing.T) {
+	h := newHarness(t, nil)
+	h.tick()
+	if got := countLines(h.logs.String(), "node answers again"); got != 0 {
+		t.Errorf("answer lines after a healthy tick = %d, want 0", got)
+	}
+	h.prober.nodes["orders-c"].down = true
+	h.tick()
+	h.tick()
+	logs := h.logs.String()
+	if got := countLines(logs, `level=WARN msg="node did not answer; its role is unknown"`); got != 1 {
+		t.Errorf("warn lines for a node down for two ticks = %d, want 1:\n%s", got, logs)
+	}
+	if !contains(logs, "node=orders-c") || !contains(logs, "code=connection_refused") {
+		t.Errorf("warn line lacks the node or the error kind:\n%s", logs)
+	}
+	h.prober.nodes["orders-c"].down = false
+	h.tick()
+	if got := countLines(h.logs.String(), `level=INFO msg="node answers again"`); got != 1 {
+		t.Errorf("info lines after the node came back = %d, want 1", got)
+	}
+}

@@ -45,7 +45,7 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	p, err := build(cfg, logger, false)
 	if err != nil {
-		logger.Error("start", "err", err)
+		logger.Error("dts-reconciler cannot start", "err", err)
 		return ExitInvalid
 	}
 	defer p.close(ctx, logger)
@@ -86,7 +86,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// to Slack, and only with -notify.
 	p, err := build(cfg, logger, true)
 	if err != nil {
-		logger.Error("start", "err", err)
+		logger.Error("dts-reconciler cannot start", "err", err)
 		return ExitInvalid
 	}
 	defer p.close(ctx, logger)

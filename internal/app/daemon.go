@@ -65,7 +65,7 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 	p, err := build(cfg, logger, false)
 	if err != nil {
-		logger.Error("start", "err", err)
+		logger.Error("dts-reconciler cannot start", "err", err)
 		return ExitInvalid
 	}
 	defer p.close(ctx, logger)
@@ -91,7 +91,9 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 	logger.Info("dts-reconciler started", "version", Version, "config", o.configPath,
 		"schedule", cfg.Schedule, "dry_run", cfg.DryRun, "clusters", len(cfg.Clusters), "jobs", len(cfg.Jobs))
-	return d.loop(ctx)
+	code := d.loop(ctx)
+	logger.Info("dts-reconciler stopped", "exit_status", code)
+	return code
 }
 
 // daemon is the state of the run command's scheduler loop.

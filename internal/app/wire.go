@@ -101,7 +101,7 @@ func build(cfg *config.Config, logger *slog.Logger, silent bool) (*parts, error)
 	if err != nil {
 		notifier.Close()
 		prober.Close()
-		return nil, fmt.Errorf("create engine: %w", err)
+		return nil, err
 	}
 	return &parts{cfg: cfg, prober: prober, dts: client, notifier: notifier, metrics: m, engine: engine}, nil
 }
