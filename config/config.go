@@ -107,8 +107,8 @@ type Cluster struct {
 type Node struct {
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"`
-	// DTS is how DTS reaches this node; a switch call sends it as the new
-	// endpoint.
+	// DTS is the connection DTS uses to reach this node. A switch call
+	// sends it as the new endpoint.
 	DTS DTSEndpoint `yaml:"dts"`
 
 	// The fields below default to the top-level mysql block.
@@ -120,7 +120,7 @@ type Node struct {
 	TLS            string        `yaml:"tls"`
 }
 
-// DTSEndpoint is how DTS reaches a node.
+// DTSEndpoint is the connection that DTS uses to reach a node.
 type DTSEndpoint struct {
 	// InstanceType is LocalInstance, ECS or Express.
 	InstanceType string `yaml:"instance_type"`

@@ -22,7 +22,7 @@ const (
 	Destination EndpointType = "Destination"
 )
 
-// Endpoint is how DTS reaches a database.
+// Endpoint is the connection that DTS uses to reach a database.
 type Endpoint struct {
 	InstanceType string // LocalInstance, ECS, Express, RDS, ...
 	InstanceID   string
@@ -67,7 +67,7 @@ type SwitchRequest struct {
 	SourceRole    string
 }
 
-// SwitchResult is what an accepted switch call returned.
+// SwitchResult is the answer to an accepted switch call.
 type SwitchResult struct {
 	TaskID    string
 	RequestID string
@@ -88,7 +88,7 @@ type TaskStatus struct {
 	TaskID    string
 	Status    string
 	RequestID string
-	// ErrorMessage explains a Failed task when DTS says why.
+	// ErrorMessage is the reason DTS gives for a Failed task, if any.
 	ErrorMessage string
 }
 

@@ -4,13 +4,13 @@ package notify
 
 import "time"
 
-// Kind is what happened.
+// Kind is the type of an event.
 type Kind string
 
 // Event kinds.
 const (
 	// KindDrift: a job points at a node that is not the primary. In
-	// dry-run the message says what would be done.
+	// dry-run the message describes the switch that would be made.
 	KindDrift Kind = "drift"
 	// KindSwitchStarted: a SwitchSynchronizationEndpoint call was accepted.
 	KindSwitchStarted Kind = "switch_started"
@@ -60,7 +60,7 @@ type Event struct {
 	New          Node
 	// Verdict is the cluster verdict, such as "split_brain".
 	Verdict string
-	// Reason says why, and what a person should check.
+	// Reason is the cause, and what a person should check.
 	Reason string
 	// Result is the outcome in words, such as "task 1234 Finished".
 	Result     string

@@ -63,8 +63,8 @@ const (
 	IdentityServerID   = "server_id@hostname:port" // fallback when neither exists
 )
 
-// Status is what one probe of one node found. A probe that failed is a
-// Status with Err set, never a failed tick.
+// Status is the result of one probe of one node. A probe that failed is
+// a Status with Err set, never a failed tick.
 type Status struct {
 	Target   Target
 	Err      error
