@@ -60,11 +60,34 @@ func (d *daemonRun) exited() (int, bool) {
 
 // logRecord is the part of a daemon log line the benchmark reads.
 type logRecord struct {
-	Time     time.Time `json:"time"`
-	Msg      string    `json:"msg"`
-	Node     string    `json:"node"`
-	Action   string    `json:"action"`
-	Duration int64     `json:"duration"` // nanoseconds, as slog writes a time.Duration
+	Time     time.Time   `json:"time"`
+	Msg      string      `json:"msg"`
+	Node     string      `json:"node"`
+	Action   string      `json:"action"`
+	Duration logDuration `json:"duration"`
+}
+
+// logDuration is a duration in a JSON log line: a string such as "1.5ms",
+// as the daemon writes it, or a number of nanoseconds, as slog's default
+// JSON handler does.
+type logDuration time.Duration
+
+func (d *logDuration) UnmarshalJSON(data []byte) error {
+	var text string
+	if err := json.Unmarshal(data, &text); err == nil {
+		parsed, err := time.ParseDuration(text)
+		if err != nil {
+			return err
+		}
+		*d = logDuration(parsed)
+		return nil
+	}
+	var nanos int64
+	if err := json.Unmarshal(data, &nanos); err != nil {
+		return err
+	}
+	*d = logDuration(nanos)
+	return nil
 }
 
 // start returns the time the logged operation began: the record's time

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"dts-reconciler/dts/dtstest"
 )
@@ -95,5 +97,27 @@ func callsFixture() []dtstest.Call {
 		{Action: actionStatus, Params: map[string]string{"TaskId": "t1"}, TaskID: "t1"},
 		{Action: actionStatus, Params: map[string]string{"TaskId": "t9"}, TaskID: "t9"},
 		{Action: actionDescribe, Params: job("j1")},
+	}
+}
+
+func TestLogRecordDuration(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		want time.Duration
+	}{
+		{"string", `{"msg":"node probed","duration":"1.5ms"}`, 1500 * time.Microsecond},
+		{"nanoseconds", `{"msg":"node probed","duration":2000000}`, 2 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r logRecord
+			if err := json.Unmarshal([]byte(tt.line), &r); err != nil {
+				t.Fatalf("Unmarshal: %v", err)
+			}
+			if got := time.Duration(r.Duration); got != tt.want {
+				t.Errorf("duration = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }

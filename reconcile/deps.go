@@ -47,6 +47,15 @@ type Notifier interface {
 	Clear(ev notify.Event)
 }
 
+// ConditionKeeper is implemented by a Notifier whose active conditions can
+// be kept in the state file, so that a command run from a timer, or a
+// restarted daemon, posts once per change of condition and not once per
+// run. *notify.Notifier implements it.
+type ConditionKeeper interface {
+	Conditions() []notify.ConditionRecord
+	RestoreConditions(recs []notify.ConditionRecord)
+}
+
 // Clock is the time source, replaceable in tests.
 type Clock interface {
 	Now() time.Time

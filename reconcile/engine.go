@@ -119,6 +119,9 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	if err := e.openState(cfg); err != nil {
 		return nil, err
 	}
+	if keeper, ok := e.notifier.(ConditionKeeper); ok && !cfg.DryRun {
+		keeper.RestoreConditions(e.store.data.Conditions)
+	}
 	return e, nil
 }
 
@@ -191,6 +194,9 @@ func (e *Engine) Tick(ctx context.Context) *Report {
 	}
 	if rep.Error == "" && ctx.Err() != nil {
 		rep.Error = "cancelled: " + ctx.Err().Error()
+	}
+	if !cfg.DryRun {
+		e.keepConditions()
 	}
 	if e.stateProblem != "" {
 		rep.Problems = append(rep.Problems, "state file not written: "+e.stateProblem)

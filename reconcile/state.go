@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dts-reconciler/dts"
+	"dts-reconciler/notify"
 )
 
 // stateVersion is the version of the state file layout. A file with a lower
@@ -49,6 +50,9 @@ type stateData struct {
 	Version  int            `json:"version"`
 	InFlight []inFlightTask `json:"in_flight"`
 	History  []historyEntry `json:"history"`
+	// Conditions are the notifier's active conditions: what was last
+	// posted to Slack for each key.
+	Conditions []notify.ConditionRecord `json:"conditions,omitempty"`
 }
 
 // step is one switch call of a plan: point the endpoint of one direction and

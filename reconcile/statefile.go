@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -140,4 +142,21 @@ func (e *Engine) saveState() {
 		Result: "state file not written",
 		At:     e.clock.Now(),
 	})
+}
+
+// keepConditions stores the notifier's active conditions in the state file
+// when they changed since the last write.
+func (e *Engine) keepConditions() {
+	keeper, ok := e.notifier.(ConditionKeeper)
+	if !ok {
+		return
+	}
+	now := keeper.Conditions()
+	before, err1 := json.Marshal(e.store.data.Conditions)
+	after, err2 := json.Marshal(now)
+	if err1 == nil && err2 == nil && bytes.Equal(before, after) {
+		return
+	}
+	e.store.data.Conditions = now
+	e.saveState()
 }
