@@ -97,11 +97,51 @@ func (t *tick) observe(ctx context.Context) {
 		statuses := t.statuses[name]
 		prev := t.e.identities[name]
 		v := t.e.decideCluster(name, statuses)
+		if t.unsafeIsNew(v) {
+			v, statuses, prev = t.recheckUnsafe(ctx, v, statuses, prev)
+			t.statuses[name] = statuses
+		}
 		t.verdicts[name] = v
 		t.e.observer.ClusterDecided(v)
 		t.rep.Clusters = append(t.rep.Clusters, t.clusterReport(v, statuses))
 		t.tellCluster(v, statuses, prev)
 	}
+}
+
+// unsafeIsNew reports whether v is an unsafe verdict that differs in kind
+// from the one last logged for its cluster, and so is worth probing again
+// before anyone is told. A changed identity is not probed again: the next
+// probe compares with this one and would no longer see the change.
+func (t *tick) unsafeIsNew(v probe.Verdict) bool {
+	if v.Safe() || v.Kind == probe.VerdictIdentityChanged || t.cfg.Safety.Confirmations < 2 {
+		return false
+	}
+	last := t.e.logged["cluster/"+v.Cluster]
+	return !strings.HasPrefix(last, string(v.Kind))
+}
+
+// recheckUnsafe probes a cluster with a new unsafe verdict again, up to
+// safety.confirmations-1 times spaced by safety.confirm_interval, as a new
+// primary is confirmed, so that a verdict seen for a moment during a
+// switchover (two writable nodes, none writable) is not reported. It
+// returns the verdict, statuses and previous identities of the last probe,
+// stopping early at a safe verdict, which the tick then uses.
+func (t *tick) recheckUnsafe(ctx context.Context, v probe.Verdict, statuses []probe.Status, prev map[string]string) (probe.Verdict, []probe.Status, map[string]string) {
+	for i := 2; i <= t.cfg.Safety.Confirmations; i++ {
+		if t.e.clock.Sleep(ctx, t.cfg.Safety.ConfirmInterval) != nil {
+			break
+		}
+		prev = t.e.identities[v.Cluster]
+		statuses = t.e.probeClusters(ctx, []string{v.Cluster})[v.Cluster]
+		next := t.e.decideCluster(v.Cluster, statuses)
+		t.e.log.Debug("unsafe verdict probed again", "cluster", v.Cluster, "verdict", v.Kind,
+			"probe", i, "now", next.Kind)
+		v = next
+		if v.Safe() {
+			break
+		}
+	}
+	return v, statuses, prev
 }
 
 // tellCluster logs a cluster's verdict once per change and raises or clears
