@@ -264,9 +264,9 @@ func TestGuard_HeldToldOncePerChange(t *testing.T) {
 	if got := len(h.notifier.posts); got != 0 {
 		t.Errorf("posts = %d, want 0: held switches go through Condition", got)
 	}
-	// The held switch is logged once at info level and then at debug level.
-	if got := countLines(h.logs.String(), "level=INFO msg=\"switch held back\""); got != 1 {
-		t.Errorf("info lines about the held switch = %d, want 1", got)
+	// The held switch is logged once at warn level and then at debug level.
+	if got := countLines(h.logs.String(), "level=WARN msg=\"switch held back\""); got != 1 {
+		t.Errorf("warn lines about the held switch = %d, want 1", got)
 	}
 	// Once DTS is done modifying, the switch goes ahead and the condition clears.
 	h.dts.setStatus("job1", dts.Forward, "Synchronizing")

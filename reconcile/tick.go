@@ -131,7 +131,13 @@ func (t *tick) job(ctx context.Context, j config.Job) {
 // logged, because a flap that ends by itself is not worth a message.
 func (t *tick) hold(jc *jobCheck, sp *sidePlan, code, reason string) {
 	jc.held = true
-	t.e.logDecision(heldKey(jc.job.ID), code+"|"+reason, slog.LevelInfo, "switch held back",
+	// Drift remains while a guard holds the switch, so it is a warning,
+	// except for a primary that a flap may explain.
+	level := slog.LevelWarn
+	if code == guardConfirm {
+		level = slog.LevelInfo
+	}
+	t.e.logDecision(heldKey(jc.job.ID), code+"|"+reason, level, "switch held back",
 		"job", jc.job.ID, "cluster", sp.cluster, "node", sp.target.Name,
 		"identity", sp.primary.Identity, "guard", code, "reason", reason)
 	if code != guardConfirm {
