@@ -10,6 +10,7 @@ import (
 
 	"dts-reconciler/config"
 	"dts-reconciler/dts"
+	"dts-reconciler/internal/app"
 	"dts-reconciler/metrics"
 	"dts-reconciler/notify"
 	"dts-reconciler/probe"
@@ -33,22 +34,16 @@ type engineSet struct {
 func newEngineSet(cfg *config.Config) (*engineSet, error) {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m := metrics.New(time.Second)
-	client, err := dts.New(dts.Config{
-		RegionID:        cfg.AlibabaCloud.RegionID,
-		Endpoint:        cfg.AlibabaCloud.Endpoint,
-		AccessKeyID:     cfg.AlibabaCloud.AccessKeyID,
-		AccessKeySecret: cfg.AlibabaCloud.AccessKeySecret.Value(),
-		Timeout:         cfg.AlibabaCloud.Timeout,
-		Logger:          logger.With("component", "dts"),
-		Observe:         m.DTSCall,
-	})
+	dtsCfg := app.DTSConfig(cfg)
+	dtsCfg.Logger, dtsCfg.Observe = logger.With("component", "dts"), m.DTSCall
+	client, err := dts.New(dtsCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create dts client: %w", err)
 	}
 	notifier := notify.New(notify.Config{Logger: logger.With("component", "slack"), OnResult: m.SlackResult})
 	prober := probe.New(probe.Options{
 		MaxConcurrent: cfg.MySQL.MaxConcurrentProbes,
-		Logger:        logger.With("component", "probe"),
+		Logger:        logger,
 	})
 	timer := &partTimer{prober: prober, dts: client}
 	engine, err := reconcile.New(cfg, reconcile.Deps{

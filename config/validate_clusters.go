@@ -26,14 +26,8 @@ func (v *validator) clusters() {
 	endpointAt := map[string]string{}
 	for i, c := range cfg.Clusters {
 		path := indexPath("clusters", i)
-		switch prev, dup := clusterAt[c.Name]; {
-		case strings.TrimSpace(c.Name) == "":
-			v.ps.add(path+".name", "is empty: give the cluster a name that jobs can refer to")
-		case dup:
-			v.ps.add(path+".name", "%q is already the name of %s: give each cluster its own name", c.Name, prev)
-		default:
-			clusterAt[c.Name] = path
-		}
+		v.unique(clusterAt, path, "name", c.Name,
+			"give the cluster a name that jobs can refer to", "give each cluster its own name")
 		if len(c.Nodes) == 0 {
 			v.ps.add(path+".nodes", "cluster %q has no nodes: list at least one node", c.Name)
 		}
@@ -43,14 +37,8 @@ func (v *validator) clusters() {
 		addressAt := map[string]string{}
 		for j, n := range c.Nodes {
 			nodePath := indexPath(path+".nodes", j)
-			switch prev, dup := nodeAt[n.Name]; {
-			case strings.TrimSpace(n.Name) == "":
-				v.ps.add(nodePath+".name", "is empty: give the node a name, unique across all clusters")
-			case dup:
-				v.ps.add(nodePath+".name", "%q is already the name of %s: node names must be unique across all clusters", n.Name, prev)
-			default:
-				nodeAt[n.Name] = nodePath
-			}
+			v.unique(nodeAt, nodePath, "name", n.Name,
+				"give the node a name, unique across all clusters", "node names must be unique across all clusters")
 			v.node(nodePath, n)
 			if key := addressKey(n.Address); key != "" {
 				if prev, dup := addressAt[key]; dup {
@@ -216,6 +204,20 @@ func checkTLS(s string) string {
 	return ""
 }
 
+// unique reports an empty value of the key at path, or one that an earlier
+// entry already has, and records a new value with its path in seen.
+func (v *validator) unique(seen map[string]string, path, key, value, emptyFix, dupFix string) {
+	prev, dup := seen[value]
+	switch {
+	case strings.TrimSpace(value) == "":
+		v.ps.add(path+"."+key, "is empty: %s", emptyFix)
+	case dup:
+		v.ps.add(path+"."+key, "%q is already the %s of %s: %s", value, key, prev, dupFix)
+	default:
+		seen[value] = path
+	}
+}
+
 func (v *validator) jobs() {
 	cfg := v.cfg
 	if len(cfg.Jobs) == 0 {
@@ -224,14 +226,8 @@ func (v *validator) jobs() {
 	jobAt := map[string]string{}
 	for i, j := range cfg.Jobs {
 		path := indexPath("jobs", i)
-		switch prev, dup := jobAt[j.ID]; {
-		case strings.TrimSpace(j.ID) == "":
-			v.ps.add(path+".id", "is empty: give the SynchronizationJobId, such as dtsexjk1alb116xxxx")
-		case dup:
-			v.ps.add(path+".id", "%q is already the id of %s: list each job once", j.ID, prev)
-		default:
-			jobAt[j.ID] = path
-		}
+		v.unique(jobAt, path, "id", j.ID,
+			"give the SynchronizationJobId, such as dtsexjk1alb116xxxx", "list each job once")
 		if j.Source == "" && j.Destination == "" {
 			v.ps.add(path, "neither source nor destination is set: name the cluster behind at least one side of the job")
 		}

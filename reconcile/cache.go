@@ -24,9 +24,8 @@ type cachedRead struct {
 // entry can only hide a change someone made to the job by hand, for at most
 // dts_refresh. Every switch call is preceded by a fresh read anyway.
 func (t *tick) cached(j config.Job, dir dts.Direction) (dts.JobStatus, bool) {
-	refresh := t.cfg.DTSRefresh
-	c, ok := t.e.reads[readKey(j.ID, dir)]
-	if refresh <= 0 || !ok || t.e.now().Sub(c.at) >= refresh {
+	c, ok := t.recent(j.ID, dir)
+	if !ok {
 		return dts.JobStatus{}, false
 	}
 	for _, cluster := range jobClusters(j) {
@@ -36,6 +35,16 @@ func (t *tick) cached(j config.Job, dir dts.Direction) (dts.JobStatus, bool) {
 		}
 	}
 	return c.status, true
+}
+
+// recent returns the read kept for a job direction when dts_refresh has not
+// passed since it was made.
+func (t *tick) recent(jobID string, dir dts.Direction) (cachedRead, bool) {
+	c, ok := t.e.reads[readKey(jobID, dir)]
+	if !ok || t.cfg.DTSRefresh <= 0 || t.e.now().Sub(c.at) >= t.cfg.DTSRefresh {
+		return cachedRead{}, false
+	}
+	return c, true
 }
 
 // remember keeps the fresh reads of a job whose directions are in sync
@@ -67,6 +76,15 @@ func (jc *jobCheck) inSync(dir dts.Direction) bool {
 		}
 	}
 	return true
+}
+
+// Directions returns the directions of a job: Forward, and Reverse for a
+// two-way job.
+func Directions(j config.Job) []dts.Direction {
+	if j.TwoWay {
+		return []dts.Direction{dts.Forward, dts.Reverse}
+	}
+	return []dts.Direction{dts.Forward}
 }
 
 // jobClusters returns the configured clusters behind a job.

@@ -99,10 +99,7 @@ func pairKey(jobID string, dir dts.Direction, typ dts.EndpointType) string {
 func (t *tick) check(ctx context.Context, j config.Job) *jobCheck {
 	jc := &jobCheck{job: j, region: jobRegion(t.cfg, j), status: map[dts.Direction]dts.JobStatus{},
 		pairs: jobPairs(j), fromCache: map[dts.Direction]bool{}}
-	dirs := []dts.Direction{dts.Forward}
-	if j.TwoWay {
-		dirs = append(dirs, dts.Reverse)
-	}
+	dirs := Directions(j)
 	for _, dir := range dirs {
 		if js, ok := t.cached(j, dir); ok {
 			jc.status[dir], jc.fromCache[dir] = js, true

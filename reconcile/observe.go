@@ -109,8 +109,8 @@ func (t *tick) observe(ctx context.Context) {
 }
 
 // unsafeIsNew reports whether v is an unsafe verdict that differs in kind
-// from the one last logged for its cluster, and so is worth probing again
-// before anyone is told. A changed identity is not probed again: the next
+// from the one last logged for its cluster, so it is probed again before
+// it is reported. A changed identity is not probed again: the next
 // probe compares with this one and would no longer see the change.
 func (t *tick) unsafeIsNew(v probe.Verdict) bool {
 	if v.Safe() || v.Kind == probe.VerdictIdentityChanged || t.cfg.Safety.Confirmations < 2 {
@@ -122,10 +122,10 @@ func (t *tick) unsafeIsNew(v probe.Verdict) bool {
 
 // recheckUnsafe probes a cluster with a new unsafe verdict again, up to
 // safety.confirmations-1 times spaced by safety.confirm_interval, as a new
-// primary is confirmed, so that a verdict seen for a moment during a
-// switchover (two writable nodes, none writable) is not reported. It
-// returns the verdict, statuses and previous identities of the last probe,
-// stopping early at a safe verdict, which the tick then uses.
+// primary is confirmed. A verdict seen for a moment during a switchover
+// (two writable nodes, or none) is then not reported. It stops early at a
+// safe verdict and returns the verdict, statuses and previous identities
+// of the last probe, which the tick uses.
 func (t *tick) recheckUnsafe(ctx context.Context, v probe.Verdict, statuses []probe.Status, prev map[string]string) (probe.Verdict, []probe.Status, map[string]string) {
 	for i := 2; i <= t.cfg.Safety.Confirmations; i++ {
 		if t.e.clock.Sleep(ctx, t.cfg.Safety.ConfirmInterval) != nil {

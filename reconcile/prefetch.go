@@ -25,13 +25,8 @@ func (t *tick) prefetch(ctx context.Context) (wait func() map[string]fetched) {
 	}
 	var todo []item
 	for _, j := range t.cfg.Jobs {
-		dirs := []dts.Direction{dts.Forward}
-		if j.TwoWay {
-			dirs = append(dirs, dts.Reverse)
-		}
-		for _, dir := range dirs {
-			c, ok := t.e.reads[readKey(j.ID, dir)]
-			if ok && t.cfg.DTSRefresh > 0 && t.e.now().Sub(c.at) < t.cfg.DTSRefresh {
+		for _, dir := range Directions(j) {
+			if _, ok := t.recent(j.ID, dir); ok {
 				continue
 			}
 			todo = append(todo, item{jobRegion(t.cfg, j), j.ID, dir})

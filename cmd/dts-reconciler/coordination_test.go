@@ -8,6 +8,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 )
 
 // TestRun_TwoDaemons runs two daemons without local_node against the same
@@ -28,7 +29,7 @@ func TestRun_TwoDaemons(t *testing.T) {
 	a.waitTicks(1, 30*time.Second)
 	b.waitTicks(1, 30*time.Second)
 
-	newPrimary := switchover(t, r.orders)
+	newPrimary := e2etest.Switchover(t, r.orders)
 	waitFor(t, "every job to point at the new primary", 60*time.Second, func() bool {
 		return r.pointsAt(oneWay.id, dts.Forward, dts.Source, newPrimary) &&
 			r.pointsAt(twoWay.id, dts.Forward, dts.Destination, newPrimary) &&
@@ -86,7 +87,7 @@ func TestRun_Sidecars(t *testing.T) {
 		d.waitTicks(1, 30*time.Second)
 	}
 
-	newPrimary := switchover(t, r.orders)
+	newPrimary := e2etest.Switchover(t, r.orders)
 	waitFor(t, "the job to point at the new primary", 60*time.Second, func() bool {
 		return r.pointsAt(job.id, dts.Forward, dts.Source, newPrimary)
 	})

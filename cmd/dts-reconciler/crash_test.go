@@ -10,6 +10,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 )
 
 // Phase durations of the emulator's switch tasks in the interruption
@@ -53,7 +54,7 @@ func interruptedSwitch(t *testing.T, jobID string, extra []string, interrupt fun
 		t.Fatalf("switch calls before the switchover = %d, want 0", n)
 	}
 
-	newPrimary := switchover(t, r.orders)
+	newPrimary := e2etest.Switchover(t, r.orders)
 	want := []string{
 		switchCall(jobID, dts.Forward, dts.Source, newPrimary),
 		switchCall(jobID, dts.Reverse, dts.Destination, newPrimary),

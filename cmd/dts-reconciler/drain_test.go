@@ -9,6 +9,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 )
 
 // TestRun_StopStartsNoNewSwitch sends SIGTERM while the switch of the first
@@ -20,8 +21,8 @@ func TestRun_StopStartsNoNewSwitch(t *testing.T) {
 	second := jobSpec{id: "dtsdrainsecond", source: "reports"}
 	// Both jobs point at the node that is not the primary, so the first
 	// tick switches both unless SIGTERM stops it from starting the second.
-	r.addJob(first, r.orders.Nodes[other(r.orders)])
-	r.addJob(second, r.reports.Nodes[other(r.reports)])
+	r.addJob(first, r.orders.Nodes[e2etest.Other(r.orders)])
+	r.addJob(second, r.reports.Nodes[e2etest.Other(r.reports)])
 	config := r.write("config.yaml", r.spec("state.json", first, second))
 
 	d := startDaemon(t, "daemon", nil, runArgs(config)...)

@@ -1,19 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 	"dts-reconciler/internal/mariadbtest"
 	"dts-reconciler/notify/slacktest"
 )
@@ -23,35 +22,6 @@ const (
 	describeAction = "DescribeSynchronizationJobStatus"
 	switchAction   = "SwitchSynchronizationEndpoint"
 )
-
-// other returns the index of the node of a two-node cluster that is not
-// its primary.
-func other(c *mariadbtest.Cluster) int { return 1 - c.Primary() }
-
-// switchover makes the other node of c its primary and returns it.
-func switchover(t *testing.T, c *mariadbtest.Cluster) *mariadbtest.Node {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	next := other(c)
-	if err := c.Switchover(ctx, next); err != nil {
-		t.Fatalf("switchover of %s: %v", c.Name, err)
-	}
-	return c.Nodes[next]
-}
-
-// endpointOf returns how DTS reaches a node in these tests: the orders
-// nodes as ECS instances, the reports nodes over Express Connect.
-func endpointOf(n *mariadbtest.Node) dts.Endpoint {
-	port := strconv.Itoa(n.Port)
-	if strings.HasPrefix(n.Name, "reports") {
-		return dts.Endpoint{InstanceType: "Express", InstanceID: "vpc-reports", IP: "127.0.0.1", Port: port}
-	}
-	return dts.Endpoint{InstanceType: "ECS", InstanceID: "i-" + n.Name, Port: port}
-}
-
-// managed is the far side of a one-way job that DTS manages itself.
-var managed = dts.Endpoint{InstanceType: "RDS", InstanceID: "rm-analytics", Port: "3306"}
 
 // jobSpec is one job of a test configuration.
 type jobSpec struct {
@@ -105,7 +75,7 @@ clusters:
 	for _, c := range []*mariadbtest.Cluster{s.orders, s.reports} {
 		fmt.Fprintf(&b, "  - name: %s\n    nodes:\n", c.Name)
 		for _, n := range c.Nodes {
-			ep := endpointOf(n)
+			ep := e2etest.EndpointOf(n)
 			fmt.Fprintf(&b, "      - name: %s\n        address: %s\n        dts: {instance_type: %s, instance_id: %s, ip: %q, port: %s}\n",
 				n.Name, n.Address, ep.InstanceType, ep.InstanceID, ep.IP, ep.Port)
 		}
@@ -129,7 +99,7 @@ type rig struct {
 
 func newRig(t *testing.T, emuOpts dtstest.Options) *rig {
 	t.Helper()
-	orders, reports := sharedClusters(t)
+	orders, reports := shared.Get(t)
 	emu := dtstest.NewServer(emuOpts)
 	t.Cleanup(emu.Close)
 	slack := slacktest.NewServer()
@@ -176,14 +146,14 @@ func (r *rig) cluster(name string) *mariadbtest.Cluster {
 func (r *rig) addJob(j jobSpec, at ...*mariadbtest.Node) {
 	side := func(cluster string) dts.Endpoint {
 		if cluster == "" {
-			return managed
+			return e2etest.Managed
 		}
 		for _, n := range at {
 			if strings.HasPrefix(n.Name, cluster+"-") {
-				return endpointOf(n)
+				return e2etest.EndpointOf(n)
 			}
 		}
-		return endpointOf(r.cluster(cluster).PrimaryNode())
+		return e2etest.EndpointOf(r.cluster(cluster).PrimaryNode())
 	}
 	r.emu.AddJob(dtstest.Job{ID: j.id, TwoWay: j.twoWay, Source: side(j.source), Destination: side(j.destination)})
 }
@@ -195,7 +165,7 @@ func (r *rig) pointsAt(job string, dir dts.Direction, typ dts.EndpointType, n *m
 	if !ok {
 		return false
 	}
-	return js.Endpoint(typ) == endpointOf(n)
+	return js.Endpoint(typ) == e2etest.EndpointOf(n)
 }
 
 // callsOf returns the calls of an action for one job.
@@ -211,7 +181,7 @@ func (r *rig) callsOf(action, job string) []dtstest.Call {
 
 // switchCall describes a switch call by the parameters that matter.
 func switchCall(job string, dir dts.Direction, typ dts.EndpointType, n *mariadbtest.Node) string {
-	ep := endpointOf(n)
+	ep := e2etest.EndpointOf(n)
 	return fmt.Sprintf("job=%s direction=%s type=%s instance_type=%s instance_id=%s ip=%s port=%s",
 		job, dir, typ, ep.InstanceType, ep.InstanceID, ep.IP, ep.Port)
 }

@@ -7,11 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
-	"dts-reconciler/internal/mariadbtest"
+	"dts-reconciler/internal/e2etest"
 )
 
 // binary is the dts-reconciler program that TestMain builds for the tests.
@@ -30,7 +29,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	stopShared()
+	shared.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -60,68 +59,4 @@ func build(out string) error {
 const probePassword = "Pw-cmd-test-6Rk1"
 
 // shared holds the MariaDB clusters that the tests of this package share.
-// They start at the first test that needs them and stop in TestMain. The
-// tests run one at a time and each one leaves either node of a cluster as
-// its primary.
-var shared struct {
-	mu      sync.Mutex
-	started bool
-	err     error
-	dir     string
-	orders  *mariadbtest.Cluster
-	reports *mariadbtest.Cluster
-}
-
-// sharedClusters returns the clusters "orders" and "reports" of two nodes
-// each, starting them on the first call.
-func sharedClusters(t *testing.T) (orders, reports *mariadbtest.Cluster) {
-	t.Helper()
-	mariadbtest.Require(t)
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if !shared.started {
-		shared.started = true
-		shared.err = startShared()
-	}
-	if shared.err != nil {
-		t.Fatalf("start shared clusters: %v", shared.err)
-	}
-	return shared.orders, shared.reports
-}
-
-func startShared() error {
-	dir, err := os.MkdirTemp("", "dts-reconciler-test-")
-	if err != nil {
-		return err
-	}
-	shared.dir = dir
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	for _, c := range []struct {
-		name string
-		dst  **mariadbtest.Cluster
-	}{{"orders", &shared.orders}, {"reports", &shared.reports}} {
-		cl, err := mariadbtest.StartCluster(ctx, mariadbtest.Options{
-			Dir: dir, Name: c.name, Nodes: 2, User: "dts_probe", Password: probePassword,
-		})
-		if err != nil {
-			return err
-		}
-		*c.dst = cl
-	}
-	return nil
-}
-
-func stopShared() {
-	for _, c := range []*mariadbtest.Cluster{shared.orders, shared.reports} {
-		if c == nil {
-			continue
-		}
-		if err := c.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "close cluster %s: %v\n", c.Name, err)
-		}
-	}
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
-	}
-}
+var shared = &e2etest.Clusters{Password: probePassword}

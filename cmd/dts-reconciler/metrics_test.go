@@ -12,6 +12,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 )
 
 // freeAddress returns a loopback address with a port that was free.
@@ -121,7 +122,7 @@ func TestRun_Metrics(t *testing.T) {
 	}
 
 	oldPrimary := r.orders.PrimaryNode()
-	newPrimary := switchover(t, r.orders)
+	newPrimary := e2etest.Switchover(t, r.orders)
 	var samples []sample
 	waitFor(t, "both calls of the switch to show in /metrics", 60*time.Second, func() bool {
 		code, body := get(base + "/metrics")

@@ -9,6 +9,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 )
 
 func TestRun_Reload(t *testing.T) {
@@ -18,7 +19,7 @@ func TestRun_Reload(t *testing.T) {
 	r.addJob(first)
 	// The added job points at the node of reports that is not the primary,
 	// so reconciling it means switching it.
-	r.addJob(added, r.reports.Nodes[other(r.reports)])
+	r.addJob(added, r.reports.Nodes[e2etest.Other(r.reports)])
 	spec := r.spec("state.json", first)
 	config := r.write("config.yaml", spec)
 
@@ -47,7 +48,7 @@ func TestRun_Reload(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The first node's DTS port goes out of range.
-		port := endpointOf(r.orders.Nodes[0]).Port
+		port := e2etest.EndpointOf(r.orders.Nodes[0]).Port
 		bad := strings.Replace(string(valid), "port: "+port+"}", "port: 70000}", 1)
 		if bad == string(valid) {
 			t.Fatalf("the port of %s is not in the configuration", r.orders.Nodes[0].Name)
@@ -59,7 +60,7 @@ func TestRun_Reload(t *testing.T) {
 		d.waitLog(30*time.Second, "configuration reload rejected", "clusters[0].nodes[0].dts.port")
 
 		before := len(r.emu.CallsOf(switchAction))
-		newPrimary := switchover(t, r.orders)
+		newPrimary := e2etest.Switchover(t, r.orders)
 		waitFor(t, "the first job to follow the switchover", 30*time.Second, func() bool {
 			return r.pointsAt(first.id, dts.Forward, dts.Source, newPrimary)
 		})

@@ -45,16 +45,26 @@ func (s *Server) jobParamLocked(p map[string]string) (*job, *response) {
 	return jb, nil
 }
 
+// jobDirectionLocked returns the job and direction a request names, or
+// the error response for a missing or unknown one.
+func (s *Server) jobDirectionLocked(p map[string]string) (*job, dts.Direction, *response) {
+	jb, bad := s.jobParamLocked(p)
+	if bad != nil {
+		return nil, "", bad
+	}
+	dir, bad := directionParam(p, jb)
+	if bad != nil {
+		return nil, "", bad
+	}
+	return jb, dir, nil
+}
+
 func (s *Server) describeJob(p map[string]string) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
 	s.advanceLocked(now)
-	jb, bad := s.jobParamLocked(p)
-	if bad != nil {
-		return *bad
-	}
-	dir, bad := directionParam(p, jb)
+	jb, dir, bad := s.jobDirectionLocked(p)
 	if bad != nil {
 		return *bad
 	}
@@ -133,11 +143,7 @@ func (s *Server) switchEndpoint(p map[string]string) response {
 	defer s.mu.Unlock()
 	now := time.Now()
 	s.advanceLocked(now)
-	jb, bad := s.jobParamLocked(p)
-	if bad != nil {
-		return *bad
-	}
-	dir, bad := directionParam(p, jb)
+	jb, dir, bad := s.jobDirectionLocked(p)
 	if bad != nil {
 		return *bad
 	}

@@ -30,17 +30,9 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	logger, _, err := newLogger(stderr, o.logFormat, o.logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "dts-reconciler once: %v\n", err)
+	logger, cfg, ok := prepare("once", o, stderr)
+	if !ok {
 		return ExitInvalid
-	}
-	cfg := loadConfig(o.configPath, stderr)
-	if cfg == nil {
-		return ExitInvalid
-	}
-	if o.dryRun {
-		cfg.DryRun = true
 	}
 
 	p, err := build(cfg, logger, false)
@@ -71,16 +63,11 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "dts-reconciler audit: invalid -format %q: use text or json\n", o.format)
 		return ExitInvalid
 	}
-	logger, _, err := newLogger(stderr, o.logFormat, o.logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "dts-reconciler audit: %v\n", err)
+	o.dryRun = true
+	logger, cfg, ok := prepare("audit", o, stderr)
+	if !ok {
 		return ExitInvalid
 	}
-	cfg := loadConfig(o.configPath, stderr)
-	if cfg == nil {
-		return ExitInvalid
-	}
-	cfg.DryRun = true
 
 	// Per-condition messages are off in an audit: only the summary goes
 	// to Slack, and only with -notify.

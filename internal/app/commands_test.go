@@ -10,6 +10,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 	"dts-reconciler/internal/mariadbtest"
 )
 
@@ -150,7 +151,7 @@ func TestCommands_Switchover(t *testing.T) {
 		return
 	}
 
-	newPrimary := switchover(t, r.orders)
+	newPrimary := e2etest.Switchover(t, r.orders)
 	wantCalls := []string{
 		switchCall(jobOneWay.id, dts.Forward, dts.Source, newPrimary),
 		switchCall(jobTwoWay.id, dts.Forward, dts.Destination, newPrimary),

@@ -44,17 +44,9 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "dts-reconciler run: invalid -grace %s: use 0 or more\n", o.grace)
 		return ExitInvalid
 	}
-	logger, _, err := newLogger(stderr, o.logFormat, o.logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "dts-reconciler run: %v\n", err)
+	logger, cfg, ok := prepare("run", o, stderr)
+	if !ok {
 		return ExitInvalid
-	}
-	cfg := loadConfig(o.configPath, stderr)
-	if cfg == nil {
-		return ExitInvalid
-	}
-	if o.dryRun {
-		cfg.DryRun = true
 	}
 	sched, err := config.ParseSchedule(cfg.Schedule)
 	if err != nil {

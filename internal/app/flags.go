@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"dts-reconciler/config"
 )
 
 // defaultConfigPath is where the packaged systemd unit keeps the config.
@@ -58,20 +60,39 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 }
 
 // newLogger returns a logger writing to w in the requested format and level.
-func newLogger(w io.Writer, format, level string) (*slog.Logger, *slog.LevelVar, error) {
-	lv := new(slog.LevelVar)
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, nil, fmt.Errorf("invalid -log-level %q: use debug, info, warn or error", level)
+		return nil, fmt.Errorf("invalid -log-level %q: use debug, info, warn or error", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationText}
 	switch strings.ToLower(format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), lv, nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), lv, nil
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	default:
-		return nil, nil, fmt.Errorf("invalid -log-format %q: use text or json", format)
+		return nil, fmt.Errorf("invalid -log-format %q: use text or json", format)
 	}
+}
+
+// prepare builds the logger and loads the configuration of the command
+// cmd, with -dry-run applied. It prints what is wrong to stderr and
+// returns ok false when the command must exit with ExitInvalid.
+func prepare(cmd string, o options, stderr io.Writer) (logger *slog.Logger, cfg *config.Config, ok bool) {
+	logger, err := newLogger(stderr, o.logFormat, o.logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "dts-reconciler %s: %v\n", cmd, err)
+		return nil, nil, false
+	}
+	cfg = loadConfig(o.configPath, stderr)
+	if cfg == nil {
+		return nil, nil, false
+	}
+	if o.dryRun {
+		cfg.DryRun = true
+	}
+	return logger, cfg, true
 }
 
 // durationText writes a time.Duration as its String form, such as "1.5s",

@@ -53,7 +53,7 @@ func TestNewLogger_Durations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
 			var out bytes.Buffer
-			logger, _, err := newLogger(&out, tt.format, "info")
+			logger, err := newLogger(&out, tt.format, "info")
 			if err != nil {
 				t.Fatalf("newLogger: %v", err)
 			}

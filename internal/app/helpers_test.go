@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 	"dts-reconciler/internal/mariadbtest"
 	"dts-reconciler/notify/slacktest"
 )
@@ -27,105 +27,13 @@ const probePassword = "Pw-mysql-7Hq2Zr-distinctive"
 const switchAction = "SwitchSynchronizationEndpoint"
 
 // shared holds the MariaDB clusters that the tests of this package share.
-// They start at the first test that needs them and stop in TestMain.
-var shared struct {
-	mu      sync.Mutex
-	started bool
-	err     error
-	dir     string
-	orders  *mariadbtest.Cluster
-	reports *mariadbtest.Cluster
-}
+var shared = &e2etest.Clusters{Password: probePassword}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopShared()
+	shared.Stop()
 	os.Exit(code)
 }
-
-// sharedClusters returns the two clusters "orders" and "reports" of two
-// nodes each, starting them on the first call. Tests that use them run one
-// at a time and may leave either node of a cluster as its primary.
-func sharedClusters(t *testing.T) (orders, reports *mariadbtest.Cluster) {
-	t.Helper()
-	mariadbtest.Require(t)
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if !shared.started {
-		shared.started = true
-		shared.err = startShared()
-	}
-	if shared.err != nil {
-		t.Fatalf("start shared clusters: %v", shared.err)
-	}
-	return shared.orders, shared.reports
-}
-
-func startShared() error {
-	dir, err := os.MkdirTemp("", "app-test-")
-	if err != nil {
-		return err
-	}
-	shared.dir = dir
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	for _, c := range []struct {
-		name string
-		dst  **mariadbtest.Cluster
-	}{{"orders", &shared.orders}, {"reports", &shared.reports}} {
-		cl, err := mariadbtest.StartCluster(ctx, mariadbtest.Options{
-			Dir: dir, Name: c.name, Nodes: 2, User: "dts_probe", Password: probePassword,
-		})
-		if err != nil {
-			return err
-		}
-		*c.dst = cl
-	}
-	return nil
-}
-
-func stopShared() {
-	for _, c := range []*mariadbtest.Cluster{shared.orders, shared.reports} {
-		if c == nil {
-			continue
-		}
-		if err := c.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "close cluster %s: %v\n", c.Name, err)
-		}
-	}
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
-	}
-}
-
-// other returns the index of the node of a two-node cluster that is not
-// its primary.
-func other(c *mariadbtest.Cluster) int { return 1 - c.Primary() }
-
-// switchover makes the other node of c its primary.
-func switchover(t *testing.T, c *mariadbtest.Cluster) *mariadbtest.Node {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	next := other(c)
-	if err := c.Switchover(ctx, next); err != nil {
-		t.Fatalf("switchover of %s: %v", c.Name, err)
-	}
-	return c.Nodes[next]
-}
-
-// endpointOf returns how DTS reaches a node in these tests: the orders
-// nodes as ECS instances, the reports nodes over Express Connect.
-func endpointOf(n *mariadbtest.Node) dts.Endpoint {
-	port := strconv.Itoa(n.Port)
-	if strings.HasPrefix(n.Name, "reports") {
-		return dts.Endpoint{InstanceType: "Express", InstanceID: "vpc-reports", IP: "127.0.0.1", Port: port}
-	}
-	return dts.Endpoint{InstanceType: "ECS", InstanceID: "i-" + n.Name, Port: port}
-}
-
-// managed is the far side of a one-way job that DTS manages itself.
-var managed = dts.Endpoint{InstanceType: "RDS", InstanceID: "rm-analytics", Port: "3306"}
 
 // jobSpec is one job of a test configuration.
 type jobSpec struct {
@@ -190,7 +98,7 @@ clusters:
 	for _, c := range []*mariadbtest.Cluster{s.orders, s.reports} {
 		fmt.Fprintf(&b, "  - name: %s\n    nodes:\n", c.Name)
 		for _, n := range c.Nodes {
-			ep := endpointOf(n)
+			ep := e2etest.EndpointOf(n)
 			fmt.Fprintf(&b, "      - name: %s\n        address: %s\n        dts: {instance_type: %s, instance_id: %s, ip: %q, port: %s}\n",
 				n.Name, n.Address, ep.InstanceType, ep.InstanceID, ep.IP, ep.Port)
 		}
@@ -219,7 +127,7 @@ type rig struct {
 func newRig(t *testing.T, emuOpts dtstest.Options, jobs ...jobSpec) *rig {
 	t.Helper()
 	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-	orders, reports := sharedClusters(t)
+	orders, reports := shared.Get(t)
 	emu := dtstest.NewServer(emuOpts)
 	t.Cleanup(emu.Close)
 	slack := slacktest.NewServer()
@@ -253,15 +161,15 @@ func (r *rig) cluster(name string) *mariadbtest.Cluster {
 func (r *rig) addJob(j jobSpec, at ...*mariadbtest.Node) {
 	side := func(cluster string) dts.Endpoint {
 		if cluster == "" {
-			return managed
+			return e2etest.Managed
 		}
 		c := r.cluster(cluster)
 		for _, n := range at {
 			if strings.HasPrefix(n.Name, cluster+"-") {
-				return endpointOf(n)
+				return e2etest.EndpointOf(n)
 			}
 		}
-		return endpointOf(c.PrimaryNode())
+		return e2etest.EndpointOf(c.PrimaryNode())
 	}
 	r.emu.AddJob(dtstest.Job{ID: j.id, TwoWay: j.twoWay, Source: side(j.source), Destination: side(j.destination)})
 }
@@ -309,7 +217,7 @@ func wantCode(t *testing.T, res result, want int) {
 
 // switchCall describes a switch call by the parameters that matter.
 func switchCall(job string, dir dts.Direction, typ dts.EndpointType, n *mariadbtest.Node) string {
-	ep := endpointOf(n)
+	ep := e2etest.EndpointOf(n)
 	return fmt.Sprintf("job=%s direction=%s type=%s instance_type=%s instance_id=%s ip=%s port=%s",
 		job, dir, typ, ep.InstanceType, ep.InstanceID, ep.IP, ep.Port)
 }
@@ -340,7 +248,7 @@ func pointsAt(emu *dtstest.Server, job string, dir dts.Direction, typ dts.Endpoi
 	if !ok {
 		return false
 	}
-	got, want := js.Endpoint(typ), endpointOf(n)
+	got, want := js.Endpoint(typ), e2etest.EndpointOf(n)
 	return got.InstanceType == want.InstanceType && got.InstanceID == want.InstanceID && got.IP == want.IP && got.Port == want.Port
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 )
 
 // snakeCase matches a log key in lower snake_case.
@@ -57,8 +58,8 @@ func TestLogs_JSONLines(t *testing.T) {
 	r := newRig(t, dtstest.Options{}, jobOneWay, jobTwoWay)
 	// Both jobs point at the node that is not the primary, so the run
 	// logs a switch of every kind of side.
-	r.addJob(jobOneWay, r.orders.Nodes[other(r.orders)])
-	r.addJob(jobTwoWay, r.orders.Nodes[other(r.orders)], r.reports.Nodes[other(r.reports)])
+	r.addJob(jobOneWay, r.orders.Nodes[e2etest.Other(r.orders)])
+	r.addJob(jobTwoWay, r.orders.Nodes[e2etest.Other(r.orders)], r.reports.Nodes[e2etest.Other(r.reports)])
 	config := r.writeConfig()
 
 	res := run(t, "once", "-config", config, "-log-format", "json", "-log-level", "debug")

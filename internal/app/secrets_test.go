@@ -8,6 +8,7 @@ import (
 
 	"dts-reconciler/dts"
 	"dts-reconciler/dts/dtstest"
+	"dts-reconciler/internal/e2etest"
 	"dts-reconciler/notify/slacktest"
 )
 
@@ -94,7 +95,7 @@ func TestSecrets_NeverPrinted(t *testing.T) {
 	}}
 	// drift points the job at the node that is not the primary, so the
 	// next once switches it.
-	drift := func() { r.addJob(job, r.orders.Nodes[other(r.orders)]) }
+	drift := func() { r.addJob(job, r.orders.Nodes[e2etest.Other(r.orders)]) }
 	webhookConfig := r.writeConfig()
 
 	botSpec := r.spec

@@ -22,13 +22,8 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	logger, _, err := newLogger(stderr, o.logFormat, o.logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "dts-reconciler validate: %v\n", err)
-		return ExitInvalid
-	}
-	cfg := loadConfig(o.configPath, stderr)
-	if cfg == nil {
+	logger, cfg, ok := prepare("validate", o, stderr)
+	if !ok {
 		return ExitInvalid
 	}
 	nodes := 0
@@ -51,7 +46,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer p.close(ctx, logger)
 
-	ok := checkStateFolder(cfg.StateFile, stdout)
+	ok = checkStateFolder(cfg.StateFile, stdout)
 	if !checkNodes(ctx, cfg, p.prober, stdout) {
 		ok = false
 	}
@@ -124,11 +119,7 @@ func checkNodes(ctx context.Context, cfg *config.Config, prober *probe.Prober, o
 func checkJobs(ctx context.Context, cfg *config.Config, client *dts.Client, out io.Writer) bool {
 	ok := true
 	for _, j := range cfg.Jobs {
-		dirs := []dts.Direction{dts.Forward}
-		if j.TwoWay {
-			dirs = append(dirs, dts.Reverse)
-		}
-		for _, dir := range dirs {
+		for _, dir := range reconcile.Directions(j) {
 			fmt.Fprintf(out, "reading DTS job %s %s...\n", j.ID, dir)
 			st, err := client.DescribeJob(ctx, j.RegionID, j.ID, dir)
 			if err != nil {

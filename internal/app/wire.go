@@ -53,21 +53,27 @@ func tickInterval(spec string) time.Duration {
 	return sched.Next(first).Sub(first)
 }
 
+// DTSConfig returns the DTS client settings of cfg's alibaba_cloud block,
+// without a logger or an observer.
+func DTSConfig(cfg *config.Config) dts.Config {
+	return dts.Config{
+		RegionID:        cfg.AlibabaCloud.RegionID,
+		Endpoint:        cfg.AlibabaCloud.Endpoint,
+		AccessKeyID:     cfg.AlibabaCloud.AccessKeyID,
+		AccessKeySecret: cfg.AlibabaCloud.AccessKeySecret.Value(),
+		Timeout:         cfg.AlibabaCloud.Timeout,
+	}
+}
+
 // build creates the probe, DTS, Slack, metrics and engine parts. When
 // silent is true, Slack is turned off for the engine (audit without
 // -notify).
 func build(cfg *config.Config, logger *slog.Logger, silent bool) (*parts, error) {
 	m := metrics.New(tickInterval(cfg.Schedule))
 
-	client, err := dts.New(dts.Config{
-		RegionID:        cfg.AlibabaCloud.RegionID,
-		Endpoint:        cfg.AlibabaCloud.Endpoint,
-		AccessKeyID:     cfg.AlibabaCloud.AccessKeyID,
-		AccessKeySecret: cfg.AlibabaCloud.AccessKeySecret.Value(),
-		Timeout:         cfg.AlibabaCloud.Timeout,
-		Logger:          logger.With("component", "dts"),
-		Observe:         m.DTSCall,
-	})
+	dtsCfg := DTSConfig(cfg)
+	dtsCfg.Logger, dtsCfg.Observe = logger.With("component", "dts"), m.DTSCall
+	client, err := dts.New(dtsCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create dts client: %w", err)
 	}
