@@ -76,18 +76,15 @@ func TestFaultServerHangsDriverUntilDeadline(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(t.Context(), deadline)
 			defer cancel()
-			begin := time.Now()
 			err = db.PingContext(ctx)
-			elapsed := time.Since(begin)
 
 			if err == nil {
 				t.Fatalf("ping succeeded, want an error at the deadline")
 			}
-			if elapsed < deadline {
-				t.Errorf("ping returned after %s with %v, want a hang until the %s deadline", elapsed, err, deadline)
-			}
-			if limit := deadline + 5*time.Second; elapsed > limit {
-				t.Errorf("ping returned after %s, want at most %s", elapsed, limit)
+			// The server never answers, so only the context's deadline can
+			// have ended the ping.
+			if ctx.Err() == nil {
+				t.Errorf("ping returned before its deadline with %v, want a hang until the deadline", err)
 			}
 			if got := server.received.Load() > 0; got != tc.sendsHandshake {
 				t.Errorf("server read client bytes = %v, want %v", got, tc.sendsHandshake)
